@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * The one schema for every setting of both processes. Environment variables are
+ * the only input; `loadConfig` is called once by each composition root and its
+ * frozen result is injected everywhere else (nothing else reads `process.env`).
+ */
+
+const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number) => z.coerce.number().int().min(min);
+const csv = z
+  .string()
+  .transform((s) => s.split(',').map((p) => p.trim()).filter((p) => p.length > 0));
+
+/** `type/subtype` or `type/*`, lower case. */
+const mimePattern = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$/;
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: int(0).max(65535).default(1080),
+  HOST: z.string().min(1).optional(),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_CLOCK_TOLERANCE_SECONDS: int(0).max(300).default(5),
+
+  STORAGE: z.enum(['file']).default('file'),
+  DATA_DIR: z.string().min(1).default('./data'),
+
+  MAX_UPLOAD_SIZE: int(1).default(5 * 1024 ** 3),
+  ALLOWED_TYPES: csv
+    .pipe(z.array(z.string().toLowerCase().regex(mimePattern, 'must be MIME patterns like image/*,application/pdf')).min(1))
+    .default(['image/*', 'video/*', 'audio/*', 'application/pdf']),
+  UPLOAD_EXPIRATION_SECONDS: int(0).default(24 * 3600),
+  EXPIRY_SWEEP_INTERVAL_SECONDS: int(0).default(3600),
+
+  CORS_ORIGINS: csv.pipe(z.array(z.url())).default([]),
+  SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
+  HTTP_IDLE_TIMEOUT_MS: int(1000).default(60_000),
+  TUS_LOCK_DRAIN_TIMEOUT_MS: int(0).default(3000),
+});
+
+type Env = z.infer<typeof envSchema>;
+
+export type Config = Readonly<{
+  env: Env['NODE_ENV'];
+  isProduction: boolean;
+  http: Readonly<{ port: number; host: string; publicUrl: string | undefined; corsOrigins: readonly string[]; idleTimeoutMs: number }>;
+  log: Readonly<{ level: Env['LOG_LEVEL'] }>;
+  auth: Readonly<{ jwtSecret: string; usingDevSecret: boolean; clockToleranceSeconds: number }>;
+  storage: Readonly<{ kind: Env['STORAGE']; dataDir: string }>;
+  limits: Readonly<{ maxUploadSize: number; allowedTypes: readonly string[] }>;
+  uploads: Readonly<{ expirationMs: number; sweepIntervalMs: number; lockDrainTimeoutMs: number }>;
+  shutdownTimeoutMs: number;
+}>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Resolves `NAME_FILE` variants (Docker/Kubernetes secrets) into `NAME`. */
+function withSecretFiles(env: NodeJS.ProcessEnv, problems: string[]): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value === '') continue; // an empty variable means "unset", as in most twelve-factor tools
+    const name = key.endsWith('_FILE') ? key.slice(0, -5) : undefined;
+    if (name && name in envSchema.shape && !(key in envSchema.shape)) {
+      if (env[name]) problems.push(`${name}: set either ${name} or ${key}, not both`);
+      try {
+        out[name] = readFileSync(value!, 'utf8').trim();
+      } catch (err) {
+        problems.push(`${key}: cannot read ${value}: ${(err as Error).message}`);
+      }
+      continue;
+    }
+    out[key] ??= value;
+  }
+  return out;
+}
+
+export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
+  const problems: string[] = [];
+  const parsed = envSchema.safeParse(withSecretFiles(rawEnv, problems));
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '?');
+      problems.push(`${name}: ${issue.message}${name in rawEnv ? ` (got ${JSON.stringify(mask(name, rawEnv[name]))})` : ''}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+
+  if (isProduction && !e.AUTH_JWT_SECRET) problems.push('AUTH_JWT_SECRET: required in production (or AUTH_JWT_SECRET_FILE)');
+  if (isProduction && e.AUTH_JWT_SECRET === DEV_JWT_SECRET) problems.push('AUTH_JWT_SECRET: the development default must not be used in production');
+  if (e.CORS_ORIGINS.some((o) => new URL(o).origin !== o)) {
+    problems.push('CORS_ORIGINS: each entry must be a bare origin like https://app.example.com (no path or trailing slash)');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return deepFreeze({
+    env: e.NODE_ENV,
+    isProduction,
+    http: {
+      port: e.PORT,
+      // Development binds to loopback because it runs with a well-known JWT secret.
+      host: e.HOST ?? (isProduction ? '0.0.0.0' : '127.0.0.1'),
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
+      corsOrigins: e.CORS_ORIGINS,
+      idleTimeoutMs: e.HTTP_IDLE_TIMEOUT_MS,
+    },
+    log: { level: e.LOG_LEVEL },
+    auth: {
+      jwtSecret: e.AUTH_JWT_SECRET ?? DEV_JWT_SECRET,
+      usingDevSecret: !e.AUTH_JWT_SECRET,
+      clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+    },
+    storage: { kind: e.STORAGE, dataDir: e.DATA_DIR },
+    limits: { maxUploadSize: e.MAX_UPLOAD_SIZE, allowedTypes: e.ALLOWED_TYPES },
+    uploads: {
+      expirationMs: e.UPLOAD_EXPIRATION_SECONDS * 1000,
+      sweepIntervalMs: e.EXPIRY_SWEEP_INTERVAL_SECONDS * 1000,
+      lockDrainTimeoutMs: e.TUS_LOCK_DRAIN_TIMEOUT_MS,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}
+
+/** The names the schema knows, for docs and the `.env.example` consistency check. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(envSchema.shape);
+
+const SECRET_NAME = /SECRET|PASSWORD|KEY|TOKEN/;
+
+function mask(name: string, value: string | undefined): string | undefined {
+  return value !== undefined && SECRET_NAME.test(name) ? '***' : value;
+}
+
+/** The configuration as it may be logged: secrets replaced. */
+export function redactedConfig(config: Config): unknown {
+  return JSON.parse(JSON.stringify(config, (key, value: unknown) => (typeof value === 'string' && SECRET_NAME.test(key.toUpperCase()) ? '***' : value)));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}

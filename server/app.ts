@@ -1,0 +1,54 @@
+import Router from '@koa/router';
+import Koa, { type Middleware } from 'koa';
+import type { Config } from '../config/schema.ts';
+import { requireBearer } from './auth/middleware.ts';
+import type { TokenVerifier } from './auth/tokens.ts';
+import { cors } from './http/cors.ts';
+import { errorHandler } from './http/errors.ts';
+import type { Metrics } from './http/metrics.ts';
+import { requestContext, type RequestState } from './http/request-context.ts';
+import { securityHeaders } from './http/security-headers.ts';
+import type { Logger } from './logger.ts';
+import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { methodOverride, tusConformance } from './tus/conformance.ts';
+import { TUS_PATH } from './tus/tus-handler.ts';
+
+export type AppDeps = {
+  config: Config;
+  logger: Logger;
+  metrics: Metrics;
+  verifyToken: TokenVerifier;
+  tus: Middleware;
+  readiness: readonly ReadinessCheck[];
+};
+
+/** Builds the Koa app from its dependencies; never reads the environment, never listens. */
+export function buildApp(deps: AppDeps): Koa<RequestState> {
+  const app = new Koa<RequestState>({ proxy: true });
+  // Errors are rendered by errorHandler; Koa's own handler would log them a second time.
+  app.silent = true;
+
+  app.use(requestContext(deps.logger, deps.metrics));
+  app.use(securityHeaders());
+  app.use(cors(deps.config.http.corsOrigins));
+  app.use(errorHandler());
+  app.use(methodOverride);
+
+  const health = healthRoutes(deps.readiness, deps.metrics.registry);
+  app.use(health.routes());
+  app.use(health.allowedMethods());
+
+  const auth = requireBearer(deps.verifyToken);
+  const tus = new Router<RequestState>();
+  tus.all([TUS_PATH, `${TUS_PATH}/{*rest}`], labelRoute('tus'), auth, tusConformance, deps.tus);
+  app.use(tus.routes());
+
+  return app;
+}
+
+const labelRoute =
+  (route: string): Middleware<RequestState> =>
+  (ctx, next) => {
+    ctx.state.route = route;
+    return next();
+  };
