@@ -9,7 +9,6 @@ import { z } from 'zod';
 
 const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789';
 
-const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number) => z.coerce.number().int().min(min);
 const csv = z
   .string()

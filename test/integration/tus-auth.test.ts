@@ -1,4 +1,4 @@
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { SignJWT } from 'jose';
 import { b64, startServer, tokenFor, tusHeaders, TEST_SECRET, type TestServer } from '../helpers/server.ts';
 
@@ -18,7 +18,7 @@ const create = (headers: Record<string, string>) =>
 
 type ErrorJson = { error: { code: string; message: string; requestId: string } };
 
-async function assertError(t: import('ava').ExecutionContext, res: Response, status: number, code: string) {
+async function assertError(t: ExecutionContext, res: Response, status: number, code: string) {
   t.is(res.status, status);
   t.regex(res.headers.get('content-type') ?? '', /application\/json/);
   const body = (await res.json()) as ErrorJson;

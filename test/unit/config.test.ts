@@ -1,0 +1,61 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import test from 'ava';
+import { ConfigError, loadConfig, redactedConfig } from '../../config/schema.ts';
+
+const SECRET = 'x'.repeat(40);
+
+test('defaults give the embedded development mode', (t) => {
+  const c = loadConfig({});
+  t.is(c.env, 'development');
+  t.is(c.http.port, 1080);
+  t.is(c.http.host, '127.0.0.1');
+  t.is(c.storage.kind, 'file');
+  t.is(c.storage.dataDir, './data');
+  t.true(c.auth.usingDevSecret);
+  t.deepEqual(c.limits.allowedTypes, ['image/*', 'video/*', 'audio/*', 'application/pdf']);
+  t.true(Object.isFrozen(c) && Object.isFrozen(c.limits));
+});
+
+test('a bad value stops start-up with a message naming the variable', (t) => {
+  const err = t.throws(() => loadConfig({ PORT: 'eighty', MAX_UPLOAD_SIZE: '-5', ALLOWED_TYPES: 'images' }), { instanceOf: ConfigError });
+  t.regex(err.message, /PORT/);
+  t.regex(err.message, /MAX_UPLOAD_SIZE/);
+  t.regex(err.message, /ALLOWED_TYPES/);
+  t.is(err.problems.length, 3);
+});
+
+test('production requires a real secret and binds all interfaces', (t) => {
+  t.throws(() => loadConfig({ NODE_ENV: 'production' }), { message: /AUTH_JWT_SECRET: required in production/ });
+  t.throws(() => loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'short' }), { message: /AUTH_JWT_SECRET.*32/ });
+  const c = loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET });
+  t.is(c.http.host, '0.0.0.0');
+  t.false(c.auth.usingDevSecret);
+});
+
+test('secrets are masked in error messages and in the logged config', (t) => {
+  const err = t.throws(() => loadConfig({ AUTH_JWT_SECRET: 'too-short-secret' }));
+  t.false(err.message.includes('too-short-secret'));
+  t.false(JSON.stringify(redactedConfig(loadConfig({ AUTH_JWT_SECRET: SECRET }))).includes(SECRET));
+});
+
+test('_FILE variants read secrets from files', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'ums-config-'));
+  const file = path.join(dir, 'secret');
+  await writeFile(file, `${SECRET}\n`);
+  t.is(loadConfig({ AUTH_JWT_SECRET_FILE: file }).auth.jwtSecret, SECRET);
+  t.throws(() => loadConfig({ AUTH_JWT_SECRET_FILE: path.join(dir, 'missing') }), { message: /AUTH_JWT_SECRET_FILE: cannot read/ });
+  t.throws(() => loadConfig({ AUTH_JWT_SECRET_FILE: file, AUTH_JWT_SECRET: SECRET }), { message: /either AUTH_JWT_SECRET or AUTH_JWT_SECRET_FILE/ });
+});
+
+test('lists are parsed and validated', (t) => {
+  const c = loadConfig({ ALLOWED_TYPES: ' image/png , Application/PDF ', CORS_ORIGINS: 'https://a.example,http://localhost:5173' });
+  t.deepEqual(c.limits.allowedTypes, ['image/png', 'application/pdf']);
+  t.deepEqual(c.http.corsOrigins, ['https://a.example', 'http://localhost:5173']);
+  t.throws(() => loadConfig({ CORS_ORIGINS: 'https://a.example/path' }), { message: /CORS_ORIGINS/ });
+});
+
+test('an empty variable counts as unset', (t) => {
+  t.is(loadConfig({ PORT: '' }).http.port, 1080);
+});
