@@ -23,7 +23,7 @@ async function assertError(t: ExecutionContext, res: Response, status: number, c
   t.regex(res.headers.get('content-type') ?? '', /application\/json/);
   const body = (await res.json()) as ErrorJson;
   t.is(body.error.code, code);
-  t.is(body.error.requestId, res.headers.get('x-request-id'));
+  t.is(body.error.requestId, res.headers.get('x-request-id') ?? 'missing X-Request-Id');
   t.false(JSON.stringify(body).includes('    at '), 'no stack trace in the body');
 }
 
