@@ -9,6 +9,7 @@ import { z } from 'zod';
 
 const DEV_JWT_SECRET = 'development-only-secret-change-me-0123456789';
 
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number) => z.coerce.number().int().min(min);
 const csv = z
   .string()
@@ -27,8 +28,29 @@ const envSchema = z.object({
   AUTH_JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   AUTH_CLOCK_TOLERANCE_SECONDS: int(0).max(300).default(5),
 
-  STORAGE: z.enum(['file']).default('file'),
+  STORAGE: z.enum(['file', 's3']).default('file'),
   DATA_DIR: z.string().min(1).default('./data'),
+  UPLOAD_TMP_DIR: z.string().min(1).optional(),
+
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name (3-63 of a-z 0-9 . -)').optional(),
+  S3_ACCESS_KEY_ID: z.string().min(1).optional(),
+  S3_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  S3_CHECKSUM_MODE: z.enum(['WHEN_REQUIRED', 'WHEN_SUPPORTED']).default('WHEN_REQUIRED'),
+  S3_PART_SIZE: int(5 * 1024 ** 2).max(5 * 1024 ** 3).default(8 * 1024 ** 2),
+  S3_UNIFORM_PARTS: bool.default(false),
+  S3_MAX_PARTS: int(1).max(10_000).default(10_000),
+  S3_MAX_CONCURRENT_PART_UPLOADS: int(1).default(8),
+  S3_CREATE_BUCKETS: bool.optional(),
+
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  REDIS_KEY_PREFIX: z.string().default('ums:'),
+  LOCK_LEASE_MS: int(1000).default(30_000),
+  LOCK_RENEW_MS: int(100).default(10_000),
+  LOCK_ACQUIRE_TIMEOUT_MS: int(100).default(15_000),
+  METADATA_CACHE_TTL_SECONDS: int(1).default(24 * 3600),
 
   MAX_UPLOAD_SIZE: int(1).default(5 * 1024 ** 3),
   ALLOWED_TYPES: csv
@@ -51,10 +73,27 @@ export type Config = Readonly<{
   http: Readonly<{ port: number; host: string; publicUrl: string | undefined; corsOrigins: readonly string[]; idleTimeoutMs: number }>;
   log: Readonly<{ level: Env['LOG_LEVEL'] }>;
   auth: Readonly<{ jwtSecret: string; usingDevSecret: boolean; clockToleranceSeconds: number }>;
-  storage: Readonly<{ kind: Env['STORAGE']; dataDir: string }>;
+  storage: Readonly<{ kind: Env['STORAGE']; dataDir: string; tmpDir: string | undefined }>;
+  s3: S3Config | undefined;
+  redis: Readonly<{ url: string; keyPrefix: string; metadataCacheTtlSeconds: number }> | undefined;
+  locks: Readonly<{ leaseMs: number; renewEveryMs: number; acquireTimeoutMs: number }>;
   limits: Readonly<{ maxUploadSize: number; allowedTypes: readonly string[] }>;
   uploads: Readonly<{ expirationMs: number; sweepIntervalMs: number; lockDrainTimeoutMs: number }>;
   shutdownTimeoutMs: number;
+}>;
+
+export type S3Config = Readonly<{
+  endpoint: string | undefined;
+  region: string;
+  bucket: string;
+  credentials: Readonly<{ accessKeyId: string; secretAccessKey: string }> | undefined;
+  forcePathStyle: boolean;
+  checksumMode: Env['S3_CHECKSUM_MODE'];
+  partSize: number;
+  uniformParts: boolean;
+  maxParts: number;
+  maxConcurrentPartUploads: number;
+  createBuckets: boolean;
 }>;
 
 export class ConfigError extends Error {
@@ -102,6 +141,14 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
   if (e.CORS_ORIGINS.some((o) => new URL(o).origin !== o)) {
     problems.push('CORS_ORIGINS: each entry must be a bare origin like https://app.example.com (no path or trailing slash)');
   }
+  if (e.STORAGE === 's3' && !e.S3_BUCKET) problems.push('S3_BUCKET: required when STORAGE=s3');
+  if (!e.S3_ACCESS_KEY_ID !== !e.S3_SECRET_ACCESS_KEY) {
+    problems.push('S3_ACCESS_KEY_ID: set both S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY, or neither (default AWS credential chain)');
+  }
+  if (e.LOCK_RENEW_MS * 2 > e.LOCK_LEASE_MS) problems.push('LOCK_RENEW_MS: must be at most half of LOCK_LEASE_MS, so one missed renewal does not lose the lock');
+  if (e.TUS_LOCK_DRAIN_TIMEOUT_MS >= e.LOCK_ACQUIRE_TIMEOUT_MS) {
+    problems.push('TUS_LOCK_DRAIN_TIMEOUT_MS: must be shorter than LOCK_ACQUIRE_TIMEOUT_MS, or a waiting request gives up before the holder lets go');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -121,7 +168,25 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
       usingDevSecret: !e.AUTH_JWT_SECRET,
       clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
     },
-    storage: { kind: e.STORAGE, dataDir: e.DATA_DIR },
+    storage: { kind: e.STORAGE, dataDir: e.DATA_DIR, tmpDir: e.UPLOAD_TMP_DIR },
+    s3: e.S3_BUCKET
+      ? {
+          endpoint: e.S3_ENDPOINT,
+          region: e.S3_REGION,
+          bucket: e.S3_BUCKET,
+          credentials: e.S3_ACCESS_KEY_ID && e.S3_SECRET_ACCESS_KEY ? { accessKeyId: e.S3_ACCESS_KEY_ID, secretAccessKey: e.S3_SECRET_ACCESS_KEY } : undefined,
+          forcePathStyle: e.S3_FORCE_PATH_STYLE,
+          checksumMode: e.S3_CHECKSUM_MODE,
+          partSize: e.S3_PART_SIZE,
+          uniformParts: e.S3_UNIFORM_PARTS,
+          maxParts: e.S3_MAX_PARTS,
+          maxConcurrentPartUploads: e.S3_MAX_CONCURRENT_PART_UPLOADS,
+          // Creating buckets is a development convenience; production provisions them explicitly.
+          createBuckets: e.S3_CREATE_BUCKETS ?? !isProduction,
+        }
+      : undefined,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, metadataCacheTtlSeconds: e.METADATA_CACHE_TTL_SECONDS } : undefined,
+    locks: { leaseMs: e.LOCK_LEASE_MS, renewEveryMs: e.LOCK_RENEW_MS, acquireTimeoutMs: e.LOCK_ACQUIRE_TIMEOUT_MS },
     limits: { maxUploadSize: e.MAX_UPLOAD_SIZE, allowedTypes: e.ALLOWED_TYPES },
     uploads: {
       expirationMs: e.UPLOAD_EXPIRATION_SECONDS * 1000,
@@ -143,7 +208,13 @@ function mask(name: string, value: string | undefined): string | undefined {
 
 /** The configuration as it may be logged: secrets replaced. */
 export function redactedConfig(config: Config): unknown {
-  return JSON.parse(JSON.stringify(config, (key, value: unknown) => (typeof value === 'string' && SECRET_NAME.test(key.toUpperCase()) ? '***' : value)));
+  return JSON.parse(
+    JSON.stringify(config, (key, value: unknown) => {
+      if (typeof value !== 'string') return value;
+      if (SECRET_NAME.test(key.toUpperCase())) return '***';
+      return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^@/]*@/i, '$1***@'); // credentials inside URLs
+    }),
+  );
 }
 
 function deepFreeze<T>(value: T): T {

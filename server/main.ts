@@ -1,15 +1,12 @@
-import { access, mkdir } from 'node:fs/promises';
-import { constants } from 'node:fs';
-import { MemoryLocker } from '@tus/server';
 import { ConfigError, loadConfig, redactedConfig, type Config } from '../config/schema.ts';
 import { buildApp } from './app.ts';
 import { createTokenVerifier } from './auth/tokens.ts';
 import { createMetrics } from './http/metrics.ts';
+import { openInfrastructure } from './infrastructure.ts';
 import { startExpirySweeper } from './jobs/expiry-sweeper.ts';
 import { listen } from './lifecycle/listen.ts';
 import { onShutdownSignal } from './lifecycle/signals.ts';
 import { createLogger } from './logger.ts';
-import { createStorage } from './storage/create-store.ts';
 import { createTusHandler } from './tus/tus-handler.ts';
 
 /** The composition root: config → clients → app → listen → shutdown, in named phases. */
@@ -27,16 +24,17 @@ async function main(): Promise<void> {
   if (config.auth.usingDevSecret) {
     log.warn('AUTH_JWT_SECRET is not set: using the public development secret. Anyone can mint tokens. Never expose this server.');
   }
+  // @tus/s3-store buffers parts in os.tmpdir(), which follows TMPDIR; this is its only knob.
+  if (config.storage.tmpDir) process.env.TMPDIR = config.storage.tmpDir;
 
   // Phase: clients
-  const { store, location } = createStorage(config);
-  await mkdir(location, { recursive: true });
+  const infra = await openInfrastructure(config, log);
   const metrics = createMetrics();
 
   // Phase: app
   const tus = createTusHandler({
-    store,
-    locker: new MemoryLocker(),
+    store: infra.store,
+    locker: infra.locker,
     limits: config.limits,
     publicUrl: config.http.publicUrl,
     lockDrainTimeoutMs: config.uploads.lockDrainTimeoutMs,
@@ -49,13 +47,12 @@ async function main(): Promise<void> {
     metrics,
     verifyToken: createTokenVerifier(config.auth.jwtSecret, config.auth.clockToleranceSeconds),
     tus: tus.middleware,
-    readiness: [{ name: 'storage', check: () => access(location, constants.W_OK) }],
+    readiness: infra.readiness,
   });
 
   // Phase: listen
   const server = await listen(app.callback(), config.http);
-  const address = server.address();
-  log.info({ address, storage: config.storage.kind, location }, 'server listening');
+  log.info({ address: server.address(), storage: infra.storageLocation, locks: config.redis ? 'redis' : 'memory' }, 'server listening');
   const sweeper = startExpirySweeper({
     sweep: tus.cleanUpExpired,
     intervalMs: config.uploads.sweepIntervalMs,
@@ -67,6 +64,7 @@ async function main(): Promise<void> {
   onShutdownSignal(log, async () => {
     await server.shutdown(config.shutdownTimeoutMs);
     await sweeper.stop();
+    await infra.close();
   });
 }
 

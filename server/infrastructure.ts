@@ -1,0 +1,65 @@
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
+import type { MetadataValue } from '@tus/s3-store';
+import { MemoryLocker } from '@tus/server';
+import type { DataStore, Locker } from '@tus/utils';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/schema.ts';
+import { RedisLocker } from './locks/redis-locker.ts';
+import type { Logger } from './logger.ts';
+import { connectRedis } from './redis/client.ts';
+import type { ReadinessCheck } from './routes/health.ts';
+import { createStorage } from './storage/create-store.ts';
+import { RedisMetadataCache } from './storage/redis-metadata-cache.ts';
+import { createS3Client, ensureBucket } from './storage/s3-client.ts';
+
+export type Infrastructure = {
+  store: DataStore;
+  storageLocation: string;
+  locker: Locker;
+  readiness: ReadinessCheck[];
+  close: () => Promise<void>;
+};
+
+/**
+ * Opens the clients the server depends on, as configured: Redis (locks and
+ * metadata cache) or in-memory locks; S3 or the local file store.
+ */
+export async function openInfrastructure(config: Config, log: Logger): Promise<Infrastructure> {
+  const readiness: ReadinessCheck[] = [];
+  const closers: (() => Promise<unknown>)[] = [];
+
+  let redis: Redis | undefined;
+  let locker: Locker = new MemoryLocker({ acquireLockTimeout: config.locks.acquireTimeoutMs });
+  if (config.redis) {
+    redis = await connectRedis(config.redis.url, 'commands', log);
+    const subscriber = await connectRedis(config.redis.url, 'subscriber', log);
+    closers.push(() => redis!.quit(), () => subscriber.quit());
+    locker = new RedisLocker({ redis, subscriber, ...config.locks, prefix: `${config.redis.keyPrefix}lock:`, log });
+    readiness.push({ name: 'redis', check: async () => void (await redis!.ping()) });
+  }
+
+  const cache = redis && config.redis ? new RedisMetadataCache<MetadataValue>(redis, `${config.redis.keyPrefix}upload-meta:`, config.redis.metadataCacheTtlSeconds, log) : undefined;
+  const { store, location } = createStorage(config, cache);
+  if (config.storage.kind === 's3' && config.s3) {
+    const s3 = createS3Client(config.s3);
+    const bucket = config.s3.bucket;
+    const state = await ensureBucket(s3, bucket, config.s3.createBuckets);
+    if (state === 'created') log.warn({ bucket }, 'created the originals bucket (S3_CREATE_BUCKETS)');
+    readiness.push({ name: 'storage', check: async () => void (await ensureBucket(s3, bucket, false)) });
+    closers.push(async () => s3.destroy());
+  } else {
+    await mkdir(location, { recursive: true });
+    readiness.push({ name: 'storage', check: () => access(location, constants.W_OK) });
+  }
+
+  return {
+    store,
+    storageLocation: location,
+    locker,
+    readiness,
+    close: async () => {
+      await Promise.allSettled(closers.map((c) => c()));
+    },
+  };
+}
