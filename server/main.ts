@@ -28,7 +28,10 @@ async function main(): Promise<void> {
   if (config.storage.tmpDir) process.env.TMPDIR = config.storage.tmpDir;
 
   // Phase: clients
-  const infra = await openInfrastructure(config, log);
+  const infra = await openInfrastructure(config, log).catch((err: unknown) => {
+    log.fatal({ err }, 'cannot start: a dependency is unavailable');
+    process.exit(1);
+  });
   const metrics = createMetrics();
 
   // Phase: app

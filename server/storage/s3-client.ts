@@ -7,7 +7,8 @@ export function s3ClientConfig(s3: S3Config): S3ClientConfig {
     region: s3.region,
     forcePathStyle: s3.forcePathStyle,
     ...(s3.endpoint ? { endpoint: s3.endpoint } : {}),
-    ...(s3.credentials ? { credentials: s3.credentials } : {}),
+    // A copy: the SDK annotates the credentials object, and config is frozen.
+    ...(s3.credentials ? { credentials: { ...s3.credentials } } : {}),
     // Many S3-compatible stores reject the SDK's default aws-chunked checksum trailers.
     requestChecksumCalculation: s3.checksumMode,
     responseChecksumValidation: s3.checksumMode,

@@ -1,0 +1,34 @@
+/**
+ * The real services the test command starts (test/services/up.sh) and passes
+ * through the environment. A test that needs one fails loudly without it:
+ * `npm test` always provides them.
+ */
+export function serviceEnv(name: 'REDIS_URL' | 'AMQP_URL' | 'S3_ENDPOINT' | 'CLAMD_PORT'): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the suite with "npm test", which starts the services (test/services/up.sh)`);
+  return value;
+}
+
+/** Everything a server process needs to use the test S3 server. */
+export function s3Env(bucket: string): Record<string, string> {
+  return {
+    STORAGE: 's3',
+    S3_ENDPOINT: serviceEnv('S3_ENDPOINT'),
+    S3_REGION: process.env.S3_REGION ?? 'us-east-1',
+    S3_ACCESS_KEY_ID: process.env.S3_ACCESS_KEY_ID ?? '',
+    S3_SECRET_ACCESS_KEY: process.env.S3_SECRET_ACCESS_KEY ?? '',
+    S3_FORCE_PATH_STYLE: 'true',
+    S3_BUCKET: bucket,
+  };
+}
+
+export const uniqueBucket = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+/** Stops or starts one of the test services (fault tests: "Redis restarted mid-upload"). */
+export async function serviceCtl(action: 'up' | 'down', service: 'redis' | 'rabbitmq' | 'clamd'): Promise<void> {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const path = await import('node:path');
+  const script = path.resolve(import.meta.dirname, `../services/${action}.sh`);
+  await promisify(execFile)('bash', [script, service], { env: process.env, timeout: 120_000 });
+}
