@@ -26,7 +26,7 @@ export async function ensureBucket(client: S3Client, bucket: string, create: boo
     const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (status !== 404) throw err;
     if (!create) {
-      throw new Error(`bucket ${bucket} does not exist; create it with "npm run provision" or set S3_CREATE_BUCKETS=true`);
+      throw new Error(`bucket ${bucket} does not exist; create it with "npm run provision" or set S3_CREATE_BUCKETS=true`, { cause: err });
     }
     await client.send(new CreateBucketCommand({ Bucket: bucket }));
     return 'created';
