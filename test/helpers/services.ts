@@ -1,3 +1,5 @@
+import type { ChildProcess } from 'node:child_process';
+
 /**
  * The real services the test command starts (test/services/up.sh) and passes
  * through the environment. A test that needs one fails loudly without it:
@@ -31,4 +33,36 @@ export async function serviceCtl(action: 'up' | 'down', service: 'redis' | 'rabb
   const path = await import('node:path');
   const script = path.resolve(import.meta.dirname, `../services/${action}.sh`);
   await promisify(execFile)('bash', [script, service], { env: process.env, timeout: 120_000 });
+}
+
+/**
+ * A Redis server of the test's own (the binary up.sh installed), for fault tests
+ * that stop and restart it without disturbing other tests sharing the suite's Redis.
+ */
+export async function privateRedis(): Promise<{ url: string; stop: () => Promise<void>; start: () => Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const { createServer } = await import('node:net');
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    const { Redis } = await import('ioredis');
+    const probe = new Redis({ port, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+    probe.on('error', () => {}); // refused until the server is up
+    await probe.ping();
+    probe.disconnect();
+  };
+  const stop = async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child!.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  };
+  await start();
+  return { url: `redis://127.0.0.1:${port}`, stop, start };
 }
