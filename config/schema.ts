@@ -44,6 +44,7 @@ const envSchema = z.object({
   S3_MAX_PARTS: int(1).max(10_000).default(10_000),
   S3_MAX_CONCURRENT_PART_UPLOADS: int(1).default(8),
   S3_CREATE_BUCKETS: bool.optional(),
+  S3_INCOMPLETE_UPLOAD_DAYS: int(1).default(7),
 
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_KEY_PREFIX: z.string().default('ums:'),
@@ -94,6 +95,7 @@ export type S3Config = Readonly<{
   maxParts: number;
   maxConcurrentPartUploads: number;
   createBuckets: boolean;
+  incompleteUploadDays: number;
 }>;
 
 export class ConfigError extends Error {
@@ -183,6 +185,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
           maxConcurrentPartUploads: e.S3_MAX_CONCURRENT_PART_UPLOADS,
           // Creating buckets is a development convenience; production provisions them explicitly.
           createBuckets: e.S3_CREATE_BUCKETS ?? !isProduction,
+          incompleteUploadDays: e.S3_INCOMPLETE_UPLOAD_DAYS,
         }
       : undefined,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, metadataCacheTtlSeconds: e.METADATA_CACHE_TTL_SECONDS } : undefined,

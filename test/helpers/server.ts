@@ -70,7 +70,7 @@ export async function startServer(env: Record<string, string> = {}, opts: { data
         if (waiters.has(check)) {
           waiters.delete(check);
           clearTimeout(timer);
-          reject(new Error(`server exited; stderr: ${stderr}`));
+          reject(new Error(`server exited; stderr: ${stderr}; last logs: ${JSON.stringify(logs.slice(-3))}`));
         }
       });
     });

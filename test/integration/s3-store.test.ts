@@ -1,6 +1,6 @@
 import test from 'ava';
 import * as tus from 'tus-js-client';
-import { createBucket, objectDigest, testS3Client } from '../helpers/s3.ts';
+import { createBucket, objectDigest, openMultipartUploads, testS3Client } from '../helpers/s3.ts';
 import { startServer, tokenFor, tusHeaders, type TestServer } from '../helpers/server.ts';
 import { s3Env, serviceEnv, uniqueBucket } from '../helpers/services.ts';
 import { randomFile, sha256, tusUpload } from '../helpers/tus-client.ts';
@@ -77,4 +77,20 @@ test('an interrupted upload resumes on the other instance', async (t) => {
   t.true(offset >= 6 * MB && offset < data.length, `offset ${offset}`);
   await tusUpload(data, { endpoint: b.url, token, chunkSize: 6 * MB, uploadUrl: onServer(b, first.url) });
   t.is((await objectDigest(s3, bucket, `carol/${idOf(first.url)}`)).sha256, sha256(data));
+});
+
+test('expired unfinished S3 uploads are aborted by the sweep; finished ones stay', async (t) => {
+  const expiring = uniqueBucket('ums-exp');
+  await createBucket(s3, expiring);
+  const server = await startServer({ ...s3Env(expiring), UPLOAD_EXPIRATION_SECONDS: '2', EXPIRY_SWEEP_INTERVAL_SECONDS: '1' });
+  t.teardown(() => server.stop());
+  const token = await tokenFor('gus');
+  const unfinished = await tusUpload(randomFile(12 * MB), { endpoint: server.url, token, chunkSize: 6 * MB, abortWhen: (s) => s >= 6 * MB });
+  const finished = await tusUpload(randomFile(1000), { endpoint: server.url, token });
+  t.is(await openMultipartUploads(s3, expiring), 1);
+  await server.waitForLog((l) => l.msg === 'expired uploads swept' && Number(l.expired) > 0, 10_000);
+  t.is(await openMultipartUploads(s3, expiring), 0);
+  t.is((await objectDigest(s3, expiring, `gus/${idOf(finished.url)}`)).size, 1000);
+  const head = await fetch(unfinished.url, { method: 'HEAD', headers: tusHeaders(token) });
+  t.true([404, 410].includes(head.status), `HEAD after expiry: ${head.status}`);
 });
