@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Stops what up.sh started: bash test/services/down.sh [--purge] [redis] [s3]
+# Stops what up.sh started: bash test/services/down.sh [--purge] [redis] [rabbitmq] [s3]
 # Never fails when nothing runs. --purge also deletes $SERVICES_DIR.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -10,6 +10,7 @@ for a in "$@"; do [[ $a == --purge ]] && purge=1 || services+=("$a"); done
 for s in "${services[@]}"; do
   case "$s" in
     redis) stop_pid "$SERVICES_DIR/redis/redis.pid.copy" ;;
+    rabbitmq) bash "$here/rabbitmq.sh" stop ;;
     s3) bash "$here/ceph-rgw.sh" stop ;;
     *) die "unknown service: $s" ;;
   esac

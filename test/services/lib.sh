@@ -6,7 +6,10 @@ S3_PORT="${S3_PORT:-17480}"
 CEPH_MON_PORT="${CEPH_MON_PORT:-13300}"
 S3_ACCESS_KEY="ums-test-access"
 S3_SECRET_KEY="ums-test-secret-key-0123456789"
-ALL_SERVICES=(redis s3)
+RABBITMQ_PORT="${RABBITMQ_PORT:-15673}"
+RABBITMQ_DIST_PORT="${RABBITMQ_DIST_PORT:-25673}"
+RABBITMQ_EPMD_PORT="${RABBITMQ_EPMD_PORT:-14369}"
+ALL_SERVICES=(redis rabbitmq s3)
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
