@@ -46,6 +46,8 @@ const envSchema = z.object({
   S3_CREATE_BUCKETS: bool.optional(),
   S3_INCOMPLETE_UPLOAD_DAYS: int(1).default(7),
 
+  AMQP_URL: z.url({ protocol: /^amqps?$/ }).optional(),
+
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_KEY_PREFIX: z.string().default('ums:'),
   LOCK_LEASE_MS: int(1000).default(30_000),
@@ -77,6 +79,7 @@ export type Config = Readonly<{
   storage: Readonly<{ kind: Env['STORAGE']; dataDir: string; tmpDir: string | undefined }>;
   s3: S3Config | undefined;
   redis: Readonly<{ url: string; keyPrefix: string; metadataCacheTtlSeconds: number }> | undefined;
+  amqp: Readonly<{ url: string }> | undefined;
   locks: Readonly<{ leaseMs: number; renewEveryMs: number; acquireTimeoutMs: number }>;
   limits: Readonly<{ maxUploadSize: number; allowedTypes: readonly string[] }>;
   uploads: Readonly<{ expirationMs: number; sweepIntervalMs: number; lockDrainTimeoutMs: number }>;
@@ -189,6 +192,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
         }
       : undefined,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, metadataCacheTtlSeconds: e.METADATA_CACHE_TTL_SECONDS } : undefined,
+    amqp: e.AMQP_URL ? { url: e.AMQP_URL } : undefined,
     locks: { leaseMs: e.LOCK_LEASE_MS, renewEveryMs: e.LOCK_RENEW_MS, acquireTimeoutMs: e.LOCK_ACQUIRE_TIMEOUT_MS },
     limits: { maxUploadSize: e.MAX_UPLOAD_SIZE, allowedTypes: e.ALLOWED_TYPES },
     uploads: {

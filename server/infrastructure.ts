@@ -9,14 +9,18 @@ import { RedisLocker } from './locks/redis-locker.ts';
 import type { Logger } from './logger.ts';
 import { connectRedis } from './redis/client.ts';
 import type { ReadinessCheck } from './routes/health.ts';
-import { createStorage } from './storage/create-store.ts';
+import { openEvents, type Events } from './events/open-events.ts';
+import type { Metrics } from './http/metrics.ts';
+import { createStorage, type Storage } from './storage/create-store.ts';
 import { RedisMetadataCache } from './storage/redis-metadata-cache.ts';
 import { createS3Client, ensureBucket } from './storage/s3-client.ts';
 
 export type Infrastructure = {
   store: DataStore;
   storageLocation: string;
+  locate: Storage['locate'];
   locker: Locker;
+  events: Events;
   readiness: ReadinessCheck[];
   close: () => Promise<void>;
 };
@@ -25,7 +29,7 @@ export type Infrastructure = {
  * Opens the clients the server depends on, as configured: Redis (locks and
  * metadata cache) or in-memory locks; S3 or the local file store.
  */
-export async function openInfrastructure(config: Config, log: Logger): Promise<Infrastructure> {
+export async function openInfrastructure(config: Config, log: Logger, metrics: Metrics): Promise<Infrastructure> {
   const readiness: ReadinessCheck[] = [];
   const closers: (() => Promise<unknown>)[] = [];
 
@@ -40,7 +44,7 @@ export async function openInfrastructure(config: Config, log: Logger): Promise<I
   }
 
   const cache = redis && config.redis ? new RedisMetadataCache<MetadataValue>(redis, `${config.redis.keyPrefix}upload-meta:`, config.redis.metadataCacheTtlSeconds, log) : undefined;
-  const { store, location } = createStorage(config, cache);
+  const { store, location, locate } = createStorage(config, cache);
   if (config.storage.kind === 's3' && config.s3) {
     const s3 = createS3Client(config.s3);
     const bucket = config.s3.bucket;
@@ -53,12 +57,18 @@ export async function openInfrastructure(config: Config, log: Logger): Promise<I
     readiness.push({ name: 'storage', check: () => access(location, constants.W_OK) });
   }
 
+  const events = openEvents(config, log, metrics, redis);
+  readiness.push(events.readiness);
+
   return {
     store,
     storageLocation: location,
+    locate,
     locker,
+    events,
     readiness,
     close: async () => {
+      await events.close();
       await Promise.allSettled(closers.map((c) => c()));
     },
   };

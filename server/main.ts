@@ -8,6 +8,7 @@ import { listen } from './lifecycle/listen.ts';
 import { onShutdownSignal } from './lifecycle/signals.ts';
 import { createLogger } from './logger.ts';
 import { createTusHandler } from './tus/tus-handler.ts';
+import { recordCompletion } from './uploads/completion.ts';
 
 /** The composition root: config → clients → app → listen → shutdown, in named phases. */
 async function main(): Promise<void> {
@@ -28,11 +29,11 @@ async function main(): Promise<void> {
   if (config.storage.tmpDir) process.env.TMPDIR = config.storage.tmpDir;
 
   // Phase: clients
-  const infra = await openInfrastructure(config, log).catch((err: unknown) => {
+  const metrics = createMetrics();
+  const infra = await openInfrastructure(config, log, metrics).catch((err: unknown) => {
     log.fatal({ err }, 'cannot start: a dependency is unavailable');
     process.exit(1);
   });
-  const metrics = createMetrics();
 
   // Phase: app
   const tus = createTusHandler({
@@ -42,7 +43,7 @@ async function main(): Promise<void> {
     publicUrl: config.http.publicUrl,
     lockDrainTimeoutMs: config.uploads.lockDrainTimeoutMs,
     metrics,
-    onFinished: async () => {},
+    onFinished: recordCompletion(infra.events.record, infra.locate),
   });
   const app = buildApp({
     config,
@@ -55,7 +56,11 @@ async function main(): Promise<void> {
 
   // Phase: listen
   const server = await listen(app.callback(), config.http);
-  log.info({ address: server.address(), storage: infra.storageLocation, locks: config.redis ? 'redis' : 'memory' }, 'server listening');
+  infra.events.start();
+  log.info(
+    { address: server.address(), storage: infra.storageLocation, locks: config.redis ? 'redis' : 'memory', queue: config.amqp ? 'rabbitmq' : 'in-process' },
+    'server listening',
+  );
   const sweeper = startExpirySweeper({
     sweep: tus.cleanUpExpired,
     intervalMs: config.uploads.sweepIntervalMs,

@@ -19,6 +19,8 @@ export function createMetrics() {
     uploadsExpired: new Counter({ name: 'uploads_expired_total', help: 'unfinished uploads removed after expiry', registers: [registry] }),
     bytesReceived: new Counter({ name: 'upload_bytes_received_total', help: 'upload bytes written to storage', registers: [registry] }),
     activeUploads: new Gauge({ name: 'uploads_active', help: 'upload requests currently streaming data', registers: [registry] }),
+    eventsPublished: new Counter({ name: 'events_published_total', help: 'events confirmed by the queue', labelNames: ['type'] as const, registers: [registry] }),
+    outboxDepth: new Gauge({ name: 'outbox_depth', help: 'events recorded but not yet confirmed by the queue', labelNames: ['outbox'] as const, registers: [registry] }),
   };
 }
 

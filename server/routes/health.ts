@@ -2,8 +2,12 @@ import Router from '@koa/router';
 import type { Registry } from 'prom-client';
 import type { RequestState } from '../http/request-context.ts';
 
-/** A dependency the server needs to serve traffic; `check` throws when it is not usable. */
-export type ReadinessCheck = { name: string; check: () => Promise<void> };
+/**
+ * A dependency the server needs to serve traffic; `check` throws when it is not
+ * usable, and may return details worth showing (e.g. a queue depth).
+ */
+export type ReadinessCheck = { name: string; check: () => Promise<void | Record<string, unknown>> };
+type CheckResult = { status: 'ok' | 'error'; error?: string; [detail: string]: unknown };
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -16,7 +20,7 @@ export function healthRoutes(checks: readonly ReadinessCheck[], registry: Regist
   router.get('/readyz', async (ctx) => {
     ctx.state.route = '/readyz';
     const results = await Promise.all(checks.map(async ({ name, check }) => [name, await runCheck(check)] as const));
-    const ready = results.every(([, r]) => r === 'ok');
+    const ready = results.every(([, r]) => r.status === 'ok');
     ctx.status = ready ? 200 : 503;
     ctx.body = { status: ready ? 'ok' : 'unavailable', checks: Object.fromEntries(results) };
   });
@@ -28,16 +32,15 @@ export function healthRoutes(checks: readonly ReadinessCheck[], registry: Regist
   return router;
 }
 
-async function runCheck(check: () => Promise<void>): Promise<string> {
+async function runCheck(check: ReadinessCheck['check']): Promise<CheckResult> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`timed out after ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
   });
   try {
-    await Promise.race([check(), timeout]);
-    return 'ok';
+    return { status: 'ok', ...(await Promise.race([check(), timeout])) };
   } catch (err) {
-    return `error: ${(err as Error).message}`;
+    return { status: 'error', error: (err as Error).message };
   } finally {
     clearTimeout(timer);
   }

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { S3Store, type MetadataValue } from '@tus/s3-store';
 import { type DataStore, type KvStore, MemoryKvStore } from '@tus/utils';
+import type { StorageLocation } from '../../config/events.ts';
 import type { Config, S3Config } from '../../config/schema.ts';
 import { NamespacedFileStore } from './file-store.ts';
 import { s3ClientConfig } from './s3-client.ts';
@@ -9,6 +10,8 @@ export type Storage = {
   store: DataStore;
   /** Where originals live, for logs. */
   location: string;
+  /** Where the original with this key is, as events and the processor name it. */
+  locate: (key: string) => StorageLocation;
 };
 
 /** No creation-defer-length: limits are enforced on the length declared at creation. */
@@ -23,7 +26,7 @@ export function createStorage(config: Config, cache?: KvStore<MetadataValue>): S
 
 function fileStorage(config: Config): Storage {
   const dir = path.resolve(config.storage.dataDir, 'uploads');
-  return { store: new NamespacedFileStore(dir, config.uploads.expirationMs), location: dir };
+  return { store: new NamespacedFileStore(dir, config.uploads.expirationMs), location: dir, locate: (key) => ({ kind: 'file', path: path.join(dir, key) }) };
 }
 
 function s3Storage(s3: S3Config, expirationMs: number, cache: KvStore<MetadataValue> | undefined): Storage {
@@ -38,5 +41,5 @@ function s3Storage(s3: S3Config, expirationMs: number, cache: KvStore<MetadataVa
     expirationPeriodInMilliseconds: expirationMs,
     cache: cache ?? new MemoryKvStore<MetadataValue>(),
   });
-  return { store, location: `s3://${s3.bucket}` };
+  return { store, location: `s3://${s3.bucket}`, locate: (key) => ({ kind: 's3', bucket: s3.bucket, key }) };
 }

@@ -1,0 +1,74 @@
+import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { type MediaEvent, parseMediaEvent } from '../../config/events.ts';
+import type { Outbox } from './outbox.ts';
+
+/**
+ * One JSON file per event in a local directory: written to a temporary name,
+ * fsynced, renamed, and the directory fsynced, so an event reported as added
+ * survives a crash or power loss. Names sort by time, so peek is oldest-first.
+ */
+export class FileOutbox implements Outbox {
+  private ready: Promise<unknown>;
+  private seq = 0;
+
+  constructor(private readonly dir: string) {
+    this.ready = mkdir(dir, { recursive: true });
+  }
+
+  async add(event: MediaEvent): Promise<void> {
+    parseMediaEvent(event);
+    await this.ready;
+    // Time, then a per-process sequence: events added in one millisecond keep their order.
+    const name = `${Date.now().toString().padStart(15, '0')}-${(this.seq++ % 1e6).toString().padStart(6, '0')}-${event.id}.json`;
+    const tmp = path.join(this.dir, `.${name}.tmp`);
+    const file = await open(tmp, 'w');
+    try {
+      await file.writeFile(JSON.stringify(event));
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, path.join(this.dir, name));
+    const dir = await open(this.dir, 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
+  }
+
+  async peek(limit: number): Promise<MediaEvent[]> {
+    const names = (await this.names()).slice(0, limit);
+    const events: MediaEvent[] = [];
+    for (const name of names) {
+      const file = path.join(this.dir, name);
+      const raw = await readFile(file, 'utf8').catch(() => undefined);
+      if (raw === undefined) continue; // removed meanwhile
+      try {
+        events.push(parseMediaEvent(raw));
+      } catch {
+        // Only valid events are ever added: this file was damaged. Set it aside, do not block the rest.
+        await mkdir(path.join(this.dir, 'damaged'), { recursive: true });
+        await rename(file, path.join(this.dir, 'damaged', name));
+      }
+    }
+    return events;
+  }
+
+  async remove(eventIds: readonly string[]): Promise<void> {
+    const ids = new Set(eventIds);
+    for (const name of await this.names()) {
+      if (ids.has(name.slice(23, -5))) await rm(path.join(this.dir, name), { force: true });
+    }
+  }
+
+  async depth(): Promise<number> {
+    return (await this.names()).length;
+  }
+
+  private async names(): Promise<string[]> {
+    await this.ready;
+    return (await readdir(this.dir)).filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
+  }
+}
