@@ -11,6 +11,8 @@ import type { Outbox } from './outbox.ts';
 export class FileOutbox implements Outbox {
   private ready: Promise<unknown>;
   private seq = 0;
+  /** File names of events returned by peek, so remove needs no directory scan. */
+  private readonly peeked = new Map<string, string>();
 
   constructor(private readonly dir: string) {
     this.ready = mkdir(dir, { recursive: true });
@@ -46,7 +48,9 @@ export class FileOutbox implements Outbox {
       const raw = await readFile(file, 'utf8').catch(() => undefined);
       if (raw === undefined) continue; // removed meanwhile
       try {
-        events.push(parseMediaEvent(raw));
+        const event = parseMediaEvent(raw);
+        this.peeked.set(event.id, name);
+        events.push(event);
       } catch {
         // Only valid events are ever added: this file was damaged. Set it aside, do not block the rest.
         await mkdir(path.join(this.dir, 'damaged'), { recursive: true });
@@ -57,10 +61,11 @@ export class FileOutbox implements Outbox {
   }
 
   async remove(eventIds: readonly string[]): Promise<void> {
-    const ids = new Set(eventIds);
-    for (const name of await this.names()) {
-      if (ids.has(name.slice(23, -5))) await rm(path.join(this.dir, name), { force: true });
-    }
+    const unknown = new Set(eventIds.filter((id) => !this.peeked.has(id)));
+    const names = eventIds.flatMap((id) => this.peeked.get(id) ?? []);
+    if (unknown.size > 0) names.push(...(await this.names()).filter((n) => unknown.has(n.slice(23, -5))));
+    await Promise.all(names.map((name) => rm(path.join(this.dir, name), { force: true })));
+    for (const id of eventIds) this.peeked.delete(id);
   }
 
   async depth(): Promise<number> {

@@ -2,6 +2,11 @@ import type { Redis } from 'ioredis';
 import { type MediaEvent, parseMediaEvent } from '../../config/events.ts';
 import type { Outbox } from './outbox.ts';
 
+/** Atomic: the body, and its place in the index by a counter (timestamps tie within a millisecond). */
+const ADD = `
+redis.call('hset', KEYS[2], ARGV[1], ARGV[2])
+redis.call('zadd', KEYS[1], redis.call('incr', KEYS[3]), ARGV[1])`;
+
 /**
  * The outbox in Redis, shared by all server instances: a sorted set orders
  * event ids by time, a hash holds the events. Durability is Redis's own: run it
@@ -10,16 +15,17 @@ import type { Outbox } from './outbox.ts';
 export class RedisOutbox implements Outbox {
   private readonly index: string;
   private readonly bodies: string;
+  private readonly sequence: string;
 
   constructor(private readonly redis: Redis, prefix: string) {
     this.index = `${prefix}outbox:index`;
     this.bodies = `${prefix}outbox:events`;
+    this.sequence = `${prefix}outbox:seq`;
   }
 
   async add(event: MediaEvent): Promise<void> {
-    const res = await this.redis.multi().hset(this.bodies, event.id, JSON.stringify(event)).zadd(this.index, Date.now(), event.id).exec();
-    const failed = res?.find(([err]) => err);
-    if (!res || failed) throw failed?.[0] ?? new Error('outbox transaction aborted');
+    parseMediaEvent(event);
+    await this.redis.eval(ADD, 3, this.index, this.bodies, this.sequence, event.id, JSON.stringify(event));
   }
 
   async peek(limit: number): Promise<MediaEvent[]> {
