@@ -1,0 +1,34 @@
+/** What run.ts asks a load-generator child to do (argv[2], JSON) and what it prints back. */
+
+export type ClientJob = Readonly<{
+  /** raw: PUT to the fs baseline; tus: POST + one PATCH per upload; disk: no HTTP, write files locally. */
+  mode: 'raw' | 'tus' | 'disk';
+  /** raw: server origin; tus: creation endpoint (…/files); disk: unused. */
+  url: string;
+  /** Bearer token, for servers that want one. */
+  token: string | undefined;
+  /** Bytes per upload. */
+  uploadBytes: number;
+  /** Uploads run at the same time. */
+  concurrency: number;
+  /** One small untimed upload first, so the server's hot paths are compiled. */
+  warmupBytes: number;
+  /** disk mode only: where files go. */
+  dir: string | undefined;
+}>;
+
+export type ClientResult = Readonly<{
+  /** Bytes acknowledged by the server (or written, for disk), excluding warm-up. */
+  bytes: number;
+  /** Wall time from the first request of the timed part to the last response. */
+  ms: number;
+  uploads: number;
+  /** Per upload: time to create + send + acknowledge. */
+  uploadMs: number[];
+  /** CPU seconds the client itself used in the timed part. */
+  clientCpuSeconds: number;
+}>;
+
+/** The 1 MiB block every body is made of. */
+export const BLOCK_BYTES = 1024 * 1024;
+export const TUS_FILETYPE = 'image/png';

@@ -1,0 +1,116 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { onCleanup } from './cleanup.ts';
+
+/**
+ * Child processes of the bench: servers (which announce their port with a JSON
+ * log line `{"msg":"server listening","address":{"port":N}}`, like the real
+ * server) and one-shot clients (which print one JSON result line and exit).
+ */
+
+export type Spawnable = Readonly<{
+  name: string;
+  /** Script run with `node --import=tsx`. */
+  script: string;
+  cwd: string;
+  env: Record<string, string>;
+  args?: readonly string[];
+}>;
+
+export type ServerProcess = Readonly<{
+  name: string;
+  pid: number;
+  port: number;
+  stop: () => Promise<void>;
+}>;
+
+const READY_TIMEOUT_MS = 60_000;
+const STOP_GRACE_MS = 5_000;
+const TAIL_LINES = 20;
+
+function launch(spec: Spawnable): ChildProcess {
+  return spawn(process.execPath, ['--import=tsx', spec.script, ...(spec.args ?? [])], {
+    cwd: spec.cwd,
+    env: { PATH: process.env.PATH ?? '', ...spec.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Keeps the last lines of a stream for error messages, and hands every line to `onLine`. */
+function follow(stream: NodeJS.ReadableStream, onLine?: (line: string) => void): () => string {
+  const tail: string[] = [];
+  createInterface({ input: stream }).on('line', (line) => {
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+    onLine?.(line);
+  });
+  return () => tail.join('\n');
+}
+
+function listeningPort(line: string): number | undefined {
+  try {
+    const parsed = JSON.parse(line) as { msg?: unknown; address?: { port?: unknown } };
+    const port = parsed.address?.port;
+    return parsed.msg === 'server listening' && typeof port === 'number' ? port : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function terminate(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Starts a server child and resolves once it has announced its port. */
+export async function startServer(spec: Spawnable): Promise<ServerProcess> {
+  const child = launch(spec);
+  const stop = onCleanup(() => terminate(child));
+  const stderr = follow(child.stderr!);
+  let resolvePort: (port: number) => void = () => {};
+  const ready = new Promise<number>((resolve) => (resolvePort = resolve));
+  const stdout = follow(child.stdout!, (line) => {
+    const port = listeningPort(line);
+    if (port !== undefined) resolvePort(port);
+  });
+  const failed = new Promise<never>((_, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${spec.name}: not listening after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    void ready.then(() => clearTimeout(timer));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${spec.name} exited (${code}) before listening\nstdout:\n${stdout()}\nstderr:\n${stderr()}`));
+    });
+  });
+  failed.catch(() => {}); // observed through the race below; avoids an unhandled rejection later
+  try {
+    const port = await Promise.race([ready, failed]);
+    return { name: spec.name, pid: child.pid!, port, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Runs a client child to completion and parses the JSON it prints last. */
+export async function runClient<T>(spec: Spawnable, timeoutMs: number): Promise<T> {
+  const child = launch(spec);
+  const stop = onCleanup(() => terminate(child));
+  const stdout = follow(child.stdout!);
+  const stderr = follow(child.stderr!);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  // 'close' (not 'exit') so that every stdout line has been read.
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+  clearTimeout(timer);
+  await stop();
+  if (code !== 0) {
+    const why = signal === 'SIGKILL' ? `timed out after ${timeoutMs} ms` : `exited with ${code ?? signal}`;
+    throw new Error(`${spec.name} ${why}\nstderr:\n${stderr()}`);
+  }
+  const last = stdout().split('\n').at(-1) ?? '';
+  return JSON.parse(last) as T;
+}
