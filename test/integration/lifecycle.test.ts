@@ -11,14 +11,14 @@ const MB = 1024 * 1024;
 const idOf = (url: string) => new URL(url, 'http://x').pathname.split('/').pop()!;
 
 test('the periodic job removes expired unfinished uploads, keeps finished ones, and logs the count', async (t) => {
-  const server = await startServer({ UPLOAD_EXPIRATION_SECONDS: '1', EXPIRY_SWEEP_INTERVAL_SECONDS: '1' });
+  const server = await startServer({ UPLOAD_EXPIRATION_SECONDS: '3', EXPIRY_SWEEP_INTERVAL_SECONDS: '1' });
   t.teardown(() => server.stop());
   const token = await tokenFor('erin');
-  const unfinished = await tusUpload(randomFile(2 * MB), { endpoint: server.url, token, chunkSize: MB, abortWhen: (s) => s >= MB });
   const finished = await tusUpload(randomFile(1000), { endpoint: server.url, token });
+  const unfinished = await tusUpload(randomFile(2 * MB), { endpoint: server.url, token, chunkSize: MB, abortWhen: (s) => s >= MB });
   const dir = path.join(server.dataDir, 'uploads', 'erin');
 
-  const line = await server.waitForLog((l) => l.msg === 'expired uploads swept' && l.expired === 1, 10_000);
+  const line = await server.waitForLog((l) => l.msg === 'expired uploads swept' && l.expired === 1, 20_000);
   t.is(line.expired, 1);
   await t.throwsAsync(stat(path.join(dir, idOf(unfinished.url))), { code: 'ENOENT' });
   t.truthy(await stat(path.join(dir, idOf(finished.url))));

@@ -82,13 +82,14 @@ test('an interrupted upload resumes on the other instance', async (t) => {
 test('expired unfinished S3 uploads are aborted by the sweep; finished ones stay', async (t) => {
   const expiring = uniqueBucket('ums-exp');
   await createBucket(s3, expiring);
-  const server = await startServer({ ...s3Env(expiring), UPLOAD_EXPIRATION_SECONDS: '2', EXPIRY_SWEEP_INTERVAL_SECONDS: '1' });
+  // Long enough for both uploads to finish on a loaded CI machine, short enough to wait for.
+  const server = await startServer({ ...s3Env(expiring), UPLOAD_EXPIRATION_SECONDS: '5', EXPIRY_SWEEP_INTERVAL_SECONDS: '1' });
   t.teardown(() => server.stop());
   const token = await tokenFor('gus');
-  const unfinished = await tusUpload(randomFile(12 * MB), { endpoint: server.url, token, chunkSize: 6 * MB, abortWhen: (s) => s >= 6 * MB });
   const finished = await tusUpload(randomFile(1000), { endpoint: server.url, token });
+  const unfinished = await tusUpload(randomFile(12 * MB), { endpoint: server.url, token, chunkSize: 6 * MB, abortWhen: (s) => s >= 6 * MB });
   t.is(await openMultipartUploads(s3, expiring), 1);
-  await server.waitForLog((l) => l.msg === 'expired uploads swept' && Number(l.expired) > 0, 10_000);
+  await server.waitForLog((l) => l.msg === 'expired uploads swept' && Number(l.expired) > 0, 20_000);
   t.is(await openMultipartUploads(s3, expiring), 0);
   t.is((await objectDigest(s3, expiring, `gus/${idOf(finished.url)}`)).size, 1000);
   const head = await fetch(unfinished.url, { method: 'HEAD', headers: tusHeaders(token) });
