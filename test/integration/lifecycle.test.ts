@@ -30,15 +30,15 @@ test('the periodic job removes expired unfinished uploads, keeps finished ones, 
 test('npm run cleanup removes expired uploads once and prints the count', async (t) => {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'ums-cleanup-'));
   t.teardown(() => rm(dataDir, { recursive: true, force: true }));
-  const server = await startServer({ UPLOAD_EXPIRATION_SECONDS: '1', EXPIRY_SWEEP_INTERVAL_SECONDS: '0' }, { dataDir });
+  const server = await startServer({ UPLOAD_EXPIRATION_SECONDS: '3', EXPIRY_SWEEP_INTERVAL_SECONDS: '0' }, { dataDir });
   const token = await tokenFor('frank');
   await tusUpload(randomFile(2 * MB), { endpoint: server.url, token, chunkSize: MB, abortWhen: (s) => s >= MB });
   await tusUpload(randomFile(2 * MB), { endpoint: server.url, token, chunkSize: MB, abortWhen: (s) => s >= MB });
   await server.stop();
-  await new Promise((r) => setTimeout(r, 1100));
+  await new Promise((r) => setTimeout(r, 3100));
 
   const { stdout } = await promisify(execFile)(process.execPath, ['--import=tsx', 'server/cli/cleanup-expired.ts'], {
-    env: { PATH: process.env.PATH, AUTH_JWT_SECRET: TEST_SECRET, DATA_DIR: dataDir, UPLOAD_EXPIRATION_SECONDS: '1', LOG_LEVEL: 'silent' },
+    env: { PATH: process.env.PATH, AUTH_JWT_SECRET: TEST_SECRET, DATA_DIR: dataDir, UPLOAD_EXPIRATION_SECONDS: '3', LOG_LEVEL: 'silent' },
   });
   t.is(stdout.trim(), '2 expired upload(s) removed');
   t.deepEqual(await readdir(path.join(dataDir, 'uploads', 'frank')), []);
