@@ -36,12 +36,64 @@ export const uploadCompletedSchema = z.object({
 });
 export type UploadCompleted = z.infer<typeof uploadCompletedSchema>;
 
-export const mediaEventSchema = z.discriminatedUnion('type', [uploadCompletedSchema]);
+export const variantSchema = z.object({
+  /** e.g. `w320`, `w1280`, `thumb`, or `original` for a published clean copy. */
+  label: z.string().min(1),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  format: z.string().min(1),
+  contentType: z.string().min(1),
+  /** Key in the processed store; immutable and content-addressed. */
+  key: z.string().min(1),
+  size: z.number().int().nonnegative(),
+});
+export type Variant = z.infer<typeof variantSchema>;
+
+export const manifestSchema = z.object({
+  uploadId: z.string(),
+  userId: z.string(),
+  declaredType: z.string(),
+  detectedType: z.string(),
+  /** The declared type was wrong; the file was processed as what it really is. */
+  typeMismatch: z.boolean(),
+  scan: z.enum(['clean', 'not-scanned']),
+  width: z.number().int().positive().optional(),
+  height: z.number().int().positive().optional(),
+  variants: z.array(variantSchema),
+});
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export const mediaProcessedSchema = z.object({
+  ...base,
+  type: z.literal('media.processed'),
+  manifestKey: z.string().min(1),
+  manifest: manifestSchema,
+});
+export type MediaProcessed = z.infer<typeof mediaProcessedSchema>;
+
+export const REJECTION_REASONS = ['infected', 'type-not-allowed', 'type-mismatch', 'empty', 'corrupt', 'too-large', 'unsafe-content', 'unscannable'] as const;
+export const mediaRejectedSchema = z.object({
+  ...base,
+  type: z.literal('media.rejected'),
+  reason: z.enum(REJECTION_REASONS),
+  /** Human-readable detail, e.g. the signature name or the detected type. */
+  detail: z.string().max(1000),
+});
+export type MediaRejected = z.infer<typeof mediaRejectedSchema>;
+
+export const mediaEventSchema = z.discriminatedUnion('type', [uploadCompletedSchema, mediaProcessedSchema, mediaRejectedSchema]);
 export type MediaEvent = z.infer<typeof mediaEventSchema>;
 export type MediaEventType = MediaEvent['type'];
 
 export function uploadCompleted(fields: Omit<UploadCompleted, 'version' | 'id' | 'occurredAt' | 'type'>): UploadCompleted {
   return { version: EVENT_VERSION, id: randomUUID(), occurredAt: new Date().toISOString(), type: 'upload.completed', ...fields };
+}
+
+/** A processor result, a new event about the same upload. */
+export function resultEvent<T extends MediaProcessed | MediaRejected>(
+  fields: Omit<T, 'version' | 'id' | 'occurredAt'>,
+): T {
+  return { version: EVENT_VERSION, id: randomUUID(), occurredAt: new Date().toISOString(), ...fields } as T;
 }
 
 /** Parses a message body from the bus or the outbox; throws a ZodError naming what is wrong. */

@@ -21,3 +21,16 @@ export function parseOriginalKey(key: string): { userId: string; uploadId: strin
   if (rest.length > 0 || !userId || !uploadId || !isUserId(userId) || !isUploadId(uploadId)) return undefined;
   return { userId, uploadId };
 }
+
+/** Quarantined originals keep their key under this prefix; a user id cannot start with a dot. */
+export const QUARANTINE_PREFIX = '.quarantine/';
+export const quarantineKey = (originalKey: string): string => `${QUARANTINE_PREFIX}${originalKey}`;
+
+/**
+ * Processed files: `media/<upload id>/<content hash>-<label>.<ext>`. The hash of
+ * the bytes makes each key immutable (cacheable forever) and makes reprocessing
+ * write the same keys instead of new objects. The manifest alone is mutable.
+ */
+export const variantKey = (uploadId: string, contentSha256: string, label: string, ext: string): string =>
+  `media/${uploadId}/${contentSha256.slice(0, 20)}-${label}.${ext}`;
+export const manifestKey = (uploadId: string): string => `media/${uploadId}/manifest.json`;

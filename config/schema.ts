@@ -47,6 +47,25 @@ const envSchema = z.object({
   S3_INCOMPLETE_UPLOAD_DAYS: int(1).default(7),
 
   AMQP_URL: z.url({ protocol: /^amqps?$/ }).optional(),
+  S3_PROCESSED_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name (3-63 of a-z 0-9 . -)').optional(),
+
+  CLAMD_HOST: z.string().min(1).optional(),
+  CLAMD_PORT: int(1).max(65535).optional(),
+  CLAMD_SOCKET: z.string().min(1).optional(),
+  CLAMD_TIMEOUT_MS: int(100).default(60_000),
+  SCAN_DISABLED: bool.default(false),
+  PROCESSOR_CONCURRENCY: int(1).max(64).default(2),
+  PROCESSOR_TMP_DIR: z.string().min(1).optional(),
+  IMAGE_WIDTHS: csv.pipe(z.array(z.string().regex(/^\d+$/, 'must be whole numbers').transform(Number).pipe(z.number().int().min(16).max(16384))).min(1)).default([320, 1280, 2560]),
+  IMAGE_THUMBNAIL_SIZE: int(0).max(4096).default(256),
+  IMAGE_FORMATS: csv.pipe(z.array(z.enum(['webp', 'avif', 'jpeg', 'png'])).min(1)).default(['webp', 'avif']),
+  IMAGE_WEBP_QUALITY: int(1).max(100).default(80),
+  IMAGE_AVIF_QUALITY: int(1).max(100).default(50),
+  IMAGE_AVIF_EFFORT: int(0).max(9).default(4),
+  IMAGE_MAX_PIXELS: int(1).default(100_000_000),
+  IMAGE_TIMEOUT_SECONDS: int(1).default(120),
+  SVG_RASTERIZE: bool.default(false),
+  SVG_MAX_BYTES: int(1).default(2 * 1024 * 1024),
 
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   REDIS_KEY_PREFIX: z.string().default('ums:'),
@@ -80,6 +99,7 @@ export type Config = Readonly<{
   s3: S3Config | undefined;
   redis: Readonly<{ url: string; keyPrefix: string; metadataCacheTtlSeconds: number }> | undefined;
   amqp: Readonly<{ url: string }> | undefined;
+  processor: ProcessorConfig;
   locks: Readonly<{ leaseMs: number; renewEveryMs: number; acquireTimeoutMs: number }>;
   limits: Readonly<{ maxUploadSize: number; allowedTypes: readonly string[] }>;
   uploads: Readonly<{ expirationMs: number; sweepIntervalMs: number; lockDrainTimeoutMs: number }>;
@@ -99,6 +119,25 @@ export type S3Config = Readonly<{
   maxConcurrentPartUploads: number;
   createBuckets: boolean;
   incompleteUploadDays: number;
+}>;
+
+export type ProcessorConfig = Readonly<{
+  processedBucket: string | undefined;
+  /** Undefined: no scanner (embedded development only, or SCAN_DISABLED in production). */
+  clamd: Readonly<{ host: string | undefined; port: number | undefined; socket: string | undefined; timeoutMs: number }> | undefined;
+  concurrency: number;
+  tmpDir: string | undefined;
+  images: Readonly<{
+    widths: readonly number[];
+    thumbnailSize: number;
+    formats: readonly ('webp' | 'avif' | 'jpeg' | 'png')[];
+    webpQuality: number;
+    avifQuality: number;
+    avifEffort: number;
+    maxPixels: number;
+    timeoutSeconds: number;
+  }>;
+  svg: Readonly<{ rasterize: boolean; maxBytes: number }>;
 }>;
 
 export class ConfigError extends Error {
@@ -154,6 +193,12 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
   if (e.TUS_LOCK_DRAIN_TIMEOUT_MS >= e.LOCK_ACQUIRE_TIMEOUT_MS) {
     problems.push('TUS_LOCK_DRAIN_TIMEOUT_MS: must be shorter than LOCK_ACQUIRE_TIMEOUT_MS, or a waiting request gives up before the holder lets go');
   }
+  const hasClamd = Boolean(e.CLAMD_SOCKET || e.CLAMD_HOST || e.CLAMD_PORT);
+  if (isProduction && !hasClamd && !e.SCAN_DISABLED) {
+    problems.push('CLAMD_HOST: production needs a virus scanner (CLAMD_HOST/CLAMD_PORT or CLAMD_SOCKET), or an explicit SCAN_DISABLED=true');
+  }
+  if (e.STORAGE === 's3' && !e.S3_PROCESSED_BUCKET) problems.push('S3_PROCESSED_BUCKET: required when STORAGE=s3 (processed variants go there)');
+  if (e.S3_PROCESSED_BUCKET && e.S3_PROCESSED_BUCKET === e.S3_BUCKET) problems.push('S3_PROCESSED_BUCKET: must differ from S3_BUCKET (originals stay private)');
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -193,6 +238,23 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
       : undefined,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, metadataCacheTtlSeconds: e.METADATA_CACHE_TTL_SECONDS } : undefined,
     amqp: e.AMQP_URL ? { url: e.AMQP_URL } : undefined,
+    processor: {
+      processedBucket: e.S3_PROCESSED_BUCKET,
+      clamd: hasClamd && !e.SCAN_DISABLED ? { host: e.CLAMD_HOST, port: e.CLAMD_PORT, socket: e.CLAMD_SOCKET, timeoutMs: e.CLAMD_TIMEOUT_MS } : undefined,
+      concurrency: e.PROCESSOR_CONCURRENCY,
+      tmpDir: e.PROCESSOR_TMP_DIR,
+      images: {
+        widths: [...new Set(e.IMAGE_WIDTHS)].sort((a, b) => a - b),
+        thumbnailSize: e.IMAGE_THUMBNAIL_SIZE,
+        formats: e.IMAGE_FORMATS,
+        webpQuality: e.IMAGE_WEBP_QUALITY,
+        avifQuality: e.IMAGE_AVIF_QUALITY,
+        avifEffort: e.IMAGE_AVIF_EFFORT,
+        maxPixels: e.IMAGE_MAX_PIXELS,
+        timeoutSeconds: e.IMAGE_TIMEOUT_SECONDS,
+      },
+      svg: { rasterize: e.SVG_RASTERIZE, maxBytes: e.SVG_MAX_BYTES },
+    },
     locks: { leaseMs: e.LOCK_LEASE_MS, renewEveryMs: e.LOCK_RENEW_MS, acquireTimeoutMs: e.LOCK_ACQUIRE_TIMEOUT_MS },
     limits: { maxUploadSize: e.MAX_UPLOAD_SIZE, allowedTypes: e.ALLOWED_TYPES },
     uploads: {

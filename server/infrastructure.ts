@@ -21,6 +21,7 @@ export type Infrastructure = {
   locate: Storage['locate'];
   locker: Locker;
   events: Events;
+  redis: Redis | undefined;
   readiness: ReadinessCheck[];
   close: () => Promise<void>;
 };
@@ -66,6 +67,7 @@ export async function openInfrastructure(config: Config, log: Logger, metrics: M
     locate,
     locker,
     events,
+    redis,
     readiness,
     close: async () => {
       await events.close();

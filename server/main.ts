@@ -2,11 +2,12 @@ import { ConfigError, loadConfig, redactedConfig, type Config } from '../config/
 import { buildApp } from './app.ts';
 import { createTokenVerifier } from './auth/tokens.ts';
 import { createMetrics } from './http/metrics.ts';
-import { openInfrastructure } from './infrastructure.ts';
+import { createProcessor } from '../processor/create-processor.ts';
+import { type Infrastructure, openInfrastructure } from './infrastructure.ts';
 import { startExpirySweeper } from './jobs/expiry-sweeper.ts';
 import { listen } from './lifecycle/listen.ts';
 import { onShutdownSignal } from './lifecycle/signals.ts';
-import { createLogger } from './logger.ts';
+import { createLogger, type Logger } from './logger.ts';
 import { createTusHandler } from './tus/tus-handler.ts';
 import { recordCompletion } from './uploads/completion.ts';
 
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
 
   // Phase: listen
   const server = await listen(app.callback(), config.http);
+  const processor = await startEmbeddedProcessor(config, log, infra);
   infra.events.start();
   log.info(
     { address: server.address(), storage: infra.storageLocation, locks: config.redis ? 'redis' : 'memory', queue: config.amqp ? 'rabbitmq' : 'in-process' },
@@ -73,7 +75,18 @@ async function main(): Promise<void> {
     await server.shutdown(config.shutdownTimeoutMs);
     await sweeper.stop();
     await infra.close();
+    await processor?.close();
   });
+}
+
+/** Embedded mode (no AMQP_URL): the processor runs in this process, fed by the in-process queue. */
+async function startEmbeddedProcessor(config: Config, log: Logger, infra: Infrastructure) {
+  const queue = infra.events.inProcessQueue;
+  if (!queue) return undefined;
+  const processor = await createProcessor(config, log, { redis: infra.redis, publish: (e) => queue.publish(e) });
+  queue.consume(['upload.completed'], (e) => (e.type === 'upload.completed' ? processor.handle(e) : Promise.resolve()), config.processor.concurrency);
+  log.info({ concurrency: config.processor.concurrency }, 'processor running in-process');
+  return processor;
 }
 
 await main();

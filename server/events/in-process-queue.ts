@@ -2,6 +2,7 @@ import type { MediaEvent } from '../../config/events.ts';
 import type { EventPublisher } from './publisher.ts';
 
 export type EventHandler = (event: MediaEvent) => Promise<void>;
+type Subscription = { types: ReadonlySet<MediaEvent['type']>; handler: EventHandler; concurrency: number };
 
 type Waiting = { event: MediaEvent; resolve: () => void; reject: (err: Error) => void };
 
@@ -13,20 +14,21 @@ type Waiting = { event: MediaEvent; resolve: () => void; reject: (err: Error) =>
  * relay's back-off is the retry policy.
  */
 export class InProcessQueue implements EventPublisher {
-  private handler: EventHandler | undefined;
+  private subscription: Subscription | undefined;
   private running = 0;
-  private concurrency = 1;
   private readonly waiting: Waiting[] = [];
   private closed = false;
 
-  consume(handler: EventHandler, concurrency: number): void {
-    this.handler = handler;
-    this.concurrency = concurrency;
+  /** Like a queue bound to these routing keys: events of other types are not for it. */
+  consume(types: readonly MediaEvent['type'][], handler: EventHandler, concurrency: number): void {
+    this.subscription = { types: new Set(types), handler, concurrency };
     this.pump();
   }
 
   publish(event: MediaEvent): Promise<void> {
     if (this.closed) return Promise.reject(new Error('queue closed'));
+    // No consumer wants this type (an exchange with no binding): accepted and dropped.
+    if (this.subscription && !this.subscription.types.has(event.type)) return Promise.resolve();
     return new Promise((resolve, reject) => {
       this.waiting.push({ event, resolve, reject });
       this.pump();
@@ -43,10 +45,15 @@ export class InProcessQueue implements EventPublisher {
   }
 
   private pump(): void {
-    while (this.handler && this.running < this.concurrency && this.waiting.length > 0) {
+    const sub = this.subscription;
+    while (sub && this.running < sub.concurrency && this.waiting.length > 0) {
       const { event, resolve, reject } = this.waiting.shift()!;
+      if (!sub.types.has(event.type)) {
+        resolve();
+        continue;
+      }
       this.running += 1;
-      this.handler(event)
+      sub.handler(event)
         .then(resolve, reject)
         .finally(() => {
           this.running -= 1;

@@ -54,7 +54,8 @@ export class RabbitPublisher implements EventPublisher {
       {
         exchange: TOPOLOGY.exchange,
         routingKey: event.type,
-        mandatory: true,
+        // Work must reach the processor's queue; result events may have no listener.
+        mandatory: event.type === 'upload.completed',
         durable: true,
         contentType: 'application/json',
         messageId: event.id,

@@ -12,8 +12,9 @@ export function serviceEnv(name: 'REDIS_URL' | 'AMQP_URL' | 'S3_ENDPOINT' | 'CLA
 }
 
 /** Everything a server process needs to use the test S3 server. */
-export function s3Env(bucket: string): Record<string, string> {
+export function s3Env(bucket: string, processedBucket = `${bucket}-out`): Record<string, string> {
   return {
+    S3_PROCESSED_BUCKET: processedBucket,
     STORAGE: 's3',
     S3_ENDPOINT: serviceEnv('S3_ENDPOINT'),
     S3_REGION: process.env.S3_REGION ?? 'us-east-1',

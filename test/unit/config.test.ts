@@ -29,9 +29,22 @@ test('a bad value stops start-up with a message naming the variable', (t) => {
 test('production requires a real secret and binds all interfaces', (t) => {
   t.throws(() => loadConfig({ NODE_ENV: 'production' }), { message: /AUTH_JWT_SECRET: required in production/ });
   t.throws(() => loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: 'short' }), { message: /AUTH_JWT_SECRET.*32/ });
-  const c = loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET });
+  const c = loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, CLAMD_HOST: 'clamav' });
   t.is(c.http.host, '0.0.0.0');
   t.false(c.auth.usingDevSecret);
+});
+
+test('production refuses to run without a virus scanner unless explicitly disabled', (t) => {
+  t.throws(() => loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET }), { message: /CLAMD_HOST: production needs a virus scanner/ });
+  t.is(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, SCAN_DISABLED: 'true' }).processor.clamd, undefined);
+  t.deepEqual(loadConfig({ CLAMD_SOCKET: '/run/clamd.sock' }).processor.clamd, { host: undefined, port: undefined, socket: '/run/clamd.sock', timeoutMs: 60_000 });
+});
+
+test('S3 storage needs a separate processed bucket', (t) => {
+  t.throws(() => loadConfig({ STORAGE: 's3', S3_BUCKET: 'originals' }), { message: /S3_PROCESSED_BUCKET: required/ });
+  t.throws(() => loadConfig({ STORAGE: 's3', S3_BUCKET: 'same', S3_PROCESSED_BUCKET: 'same' }), { message: /must differ/ });
+  t.deepEqual(loadConfig({ IMAGE_WIDTHS: '1280, 320,320' }).processor.images.widths, [320, 1280]);
+  t.throws(() => loadConfig({ IMAGE_WIDTHS: '320,wide' }), { message: /IMAGE_WIDTHS/ });
 });
 
 test('secrets are masked in error messages and in the logged config', (t) => {

@@ -1,0 +1,48 @@
+import { ConfigError, loadConfig, redactedConfig, type Config } from '../config/schema.ts';
+import { RabbitPublisher } from '../server/events/rabbit-publisher.ts';
+import { onShutdownSignal } from '../server/lifecycle/signals.ts';
+import { createLogger } from '../server/logger.ts';
+import { connectRedis } from '../server/redis/client.ts';
+import { connectBroker, startConsumer } from './consumer/rabbit-consumer.ts';
+import { createProcessor } from './create-processor.ts';
+
+/** The processor as its own process (`npm run processor`): consumes the RabbitMQ work queue. */
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+  const log = createLogger(config.log.level, 'processor');
+  if (!config.amqp) {
+    log.fatal('AMQP_URL is not set: the standalone processor consumes RabbitMQ (in embedded mode the server runs it in-process)');
+    process.exit(78);
+  }
+  log.info({ config: redactedConfig(config) }, 'configuration loaded');
+
+  const redis = config.redis ? await connectRedis(config.redis.url, 'processor', log) : undefined;
+  const publisher = RabbitPublisher.connect(config.amqp.url, log);
+  const processor = await createProcessor(config, log, { redis, publish: (e) => publisher.publish(e) });
+  const connection = connectBroker(config.amqp.url, log);
+  const consumer = await startConsumer({
+    connection,
+    concurrency: config.processor.concurrency,
+    handle: processor.handle,
+    onGiveUp: processor.markFailed,
+    log,
+  });
+  log.info({ concurrency: config.processor.concurrency, scanner: config.processor.clamd ? 'clamd' : 'none' }, 'processor consuming');
+
+  onShutdownSignal(log, async () => {
+    await consumer.close();
+    await connection.close();
+    await publisher.close();
+    await processor.close();
+    await redis?.quit();
+  });
+}
+
+await main();
