@@ -20,7 +20,8 @@ const TEXT_TYPES: Record<string, string> = { 'text/csv': 'csv', 'text/plain': 't
 export async function detectType(head: Buffer, declared: string, allowed: readonly string[]): Promise<Detection> {
   const isAllowed = (type: string) => allowed.some((p) => mimeMatches(p, type));
   const found = await fileTypeFromBuffer(head);
-  if (!found) return detectText(head, declared, isAllowed);
+  // file-type calls any XML document application/xml; SVG is XML with its own rules.
+  if (!found || found.mime === 'application/xml') return detectText(head, declared, isAllowed);
   if (!isAllowed(found.mime)) return { ok: false, reason: 'type-not-allowed', detail: `detected ${found.mime}` };
   const bothImages = found.mime.startsWith('image/') && declared.startsWith('image/');
   if (found.mime !== declared && !bothImages) {

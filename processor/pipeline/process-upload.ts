@@ -44,7 +44,7 @@ class Rejection extends Error {
 }
 
 /**
- * One upload through the pipeline: stage → detect → scan → variants (or a
+ * One upload through the pipeline: stage → scan → detect → variants (or a
  * clean copy) → manifest → status → result event. Idempotent: a job whose
  * result is already recorded only announces it again; a job redone after a
  * crash writes the same content-addressed keys. Throws only for what a retry
@@ -59,6 +59,9 @@ export async function processUpload(job: UploadCompleted, deps: JobDeps): Promis
     return known;
   }
   await deps.status.put(statusOf(job, 'processing'));
+
+  // Checked before reading: @tus/s3-store never writes an object for a zero-length upload.
+  if (job.size === 0) return reject(job, new Rejection('empty', 'the file is empty'), deps, log);
 
   let staged: Staged;
   try {
@@ -76,22 +79,28 @@ export async function processUpload(job: UploadCompleted, deps: JobDeps): Promis
     return await finish(job, { ...statusOf(job, 'ready'), manifest, result }, deps, log);
   } catch (err) {
     if (!(err instanceof Rejection)) throw err;
-    await deps.quarantine(job.location, originalKey(job.userId, job.uploadId));
-    const result = resultEvent<MediaRejected>({ type: 'media.rejected', uploadId: job.uploadId, userId: job.userId, reason: err.reason, detail: err.detail });
-    return await finish(job, { ...statusOf(job, 'rejected'), reason: err.reason, detail: err.detail, result }, deps, log);
+    return await reject(job, err, deps, log);
   } finally {
     await staged.cleanup();
   }
 }
 
+/** Out of the user's namespace into quarantine, then recorded and announced. */
+async function reject(job: UploadCompleted, rejection: Rejection, deps: JobDeps, log: Logger): Promise<FileStatus> {
+  await deps.quarantine(job.location, originalKey(job.userId, job.uploadId));
+  const { reason, detail } = rejection;
+  const result = resultEvent<MediaRejected>({ type: 'media.rejected', uploadId: job.uploadId, userId: job.userId, reason, detail });
+  return finish(job, { ...statusOf(job, 'rejected'), reason, detail, result }, deps, log);
+}
+
 async function produce(job: UploadCompleted, staged: Staged, deps: JobDeps): Promise<Manifest> {
   if (staged.size === 0) throw new Rejection('empty', 'the file is empty');
-  const detection = await detectType(staged.head, job.declaredType, deps.allowedTypes);
-  if (!detection.ok) throw new Rejection(detection.reason, detection.detail);
-
+  // Scan first: malware is reported as such whatever its type (EICAR in a zip, a script named .png).
   const verdict = await deps.scanner.scan(readStaged(staged));
   if (verdict.status === 'infected') throw new Rejection('infected', verdict.signatures.join(', '));
   if (verdict.status === 'unscannable') throw new Rejection('unscannable', verdict.detail);
+  const detection = await detectType(staged.head, job.declaredType, deps.allowedTypes);
+  if (!detection.ok) throw new Rejection(detection.reason, detection.detail);
 
   const base = {
     uploadId: job.uploadId,

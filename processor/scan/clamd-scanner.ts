@@ -1,4 +1,5 @@
-import { Socket, connect } from 'node:net';
+import type { Socket} from 'node:net';
+import { connect } from 'node:net';
 import type { Readable } from 'node:stream';
 import NodeClam from 'clamscan';
 import { type ScanVerdict, type Scanner, ScannerUnavailableError } from './scanner.ts';

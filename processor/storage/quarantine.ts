@@ -24,7 +24,7 @@ export function quarantineMover(opts: { s3: S3Client | undefined; fileRoot: stri
     if (!opts.s3) throw new Error('an S3 original, but no S3 client is configured');
     const key = quarantineKey(location.key);
     await opts.s3.send(new CopyObjectCommand({ Bucket: location.bucket, Key: key, CopySource: `${location.bucket}/${encodeURIComponent(location.key).replace(/%2F/g, '/')}` })).catch((err: { name?: string }) => {
-      if (err.name !== 'NoSuchKey') throw err;
+      if (err.name !== 'NoSuchKey') throw err; // moved by an earlier attempt, or never written (zero bytes)
     });
     await opts.s3.send(new DeleteObjectCommand({ Bucket: location.bucket, Key: location.key }));
     return { kind: 's3', bucket: location.bucket, key };

@@ -6,8 +6,8 @@ import { serviceEnv } from './services.ts';
  * A test's own durable queue bound to the media exchange, collecting every
  * event it receives (durable, so it also collects across a broker restart).
  */
-export async function eventCollector(name: string, routingKey = '#') {
-  const connection = new Connection({ url: serviceEnv('AMQP_URL'), retryLow: 200, retryHigh: 1000 });
+export async function eventCollector(name: string, routingKey = '#', url = serviceEnv('AMQP_URL')) {
+  const connection = new Connection({ url, retryLow: 200, retryHigh: 1000 });
   connection.on('error', () => {}); // reconnects by itself during broker-restart tests
   const queue = `test.${name}.${Date.now().toString(36)}`;
   const received: { event: MediaEvent; redelivered: boolean }[] = [];
@@ -43,4 +43,16 @@ export async function eventCollector(name: string, routingKey = '#') {
       await connection.close();
     },
   };
+}
+
+/** Publishes an event as the server would (confirmed), e.g. to redeliver a duplicate. */
+export async function publishEvent(url: string, event: MediaEvent): Promise<void> {
+  const connection = new Connection(url);
+  const publisher = connection.createPublisher({ confirm: true });
+  try {
+    await publisher.send({ exchange: TOPOLOGY.exchange, routingKey: event.type, durable: true, messageId: event.id }, JSON.stringify(event));
+  } finally {
+    await publisher.close();
+    await connection.close();
+  }
 }

@@ -1,4 +1,4 @@
-import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { serviceEnv } from './services.ts';
@@ -33,4 +33,16 @@ export async function objectDigest(s3: S3Client, bucket: string, key: string): P
 export async function openMultipartUploads(s3: S3Client, bucket: string): Promise<number> {
   const res = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
   return res.Uploads?.length ?? 0;
+}
+
+export async function listKeys(s3: S3Client, bucket: string, prefix = ''): Promise<string[]> {
+  const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (res.Contents ?? []).map((o) => o.Key!).sort();
+}
+
+export async function getObject(s3: S3Client, bucket: string, key: string): Promise<{ body: Buffer; contentType?: string; cacheControl?: string }> {
+  const res = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const chunks: Buffer[] = [];
+  for await (const c of res.Body as Readable) chunks.push(c as Buffer);
+  return { body: Buffer.concat(chunks), contentType: res.ContentType, cacheControl: res.CacheControl };
 }

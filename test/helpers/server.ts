@@ -22,8 +22,27 @@ export type TestServer = {
 
 /** Starts the real server (server/main.ts) as a child process on a free port. */
 export async function startServer(env: Record<string, string> = {}, opts: { dataDir?: string } = {}): Promise<TestServer> {
+  const started = await startNode('server/main.ts', 'server listening', env, opts);
+  const { port } = started.readyLine.address as { port: number };
+  return { ...started, url: `http://127.0.0.1:${port}` };
+}
+
+export type TestProcessor = Omit<TestServer, 'url'>;
+
+/** Starts the standalone processor (processor/main.ts), consuming RabbitMQ. */
+export async function startProcessor(env: Record<string, string>, opts: { dataDir?: string } = {}): Promise<TestProcessor> {
+  const { readyLine: _, ...started } = await startNode('processor/main.ts', 'processor consuming', env, opts);
+  return started;
+}
+
+async function startNode(
+  script: string,
+  readyMessage: string,
+  env: Record<string, string>,
+  opts: { dataDir?: string },
+): Promise<TestProcessor & { readyLine: LogLine }> {
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'ums-test-')));
-  const child = spawn(process.execPath, ['--import=tsx', path.join(ROOT, 'server/main.ts')], {
+  const child = spawn(process.execPath, ['--import=tsx', path.join(ROOT, script)], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,
@@ -75,10 +94,9 @@ export async function startServer(env: Record<string, string> = {}, opts: { data
       });
     });
 
-  const listening = await waitForLog((l) => l.msg === 'server listening');
-  const { port } = listening.address as { port: number };
+  const readyLine = await waitForLog((l) => l.msg === readyMessage);
   return {
-    url: `http://127.0.0.1:${port}`,
+    readyLine,
     dataDir,
     logs,
     child,

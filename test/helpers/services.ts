@@ -67,3 +67,16 @@ export async function privateRedis(): Promise<{ url: string; stop: () => Promise
   await start();
   return { url: `redis://127.0.0.1:${port}`, stop, start };
 }
+
+/** A RabbitMQ virtual host of the test file's own: its queues, its processor, no one else's jobs. */
+export async function amqpVhost(name: string): Promise<string> {
+  const { execFile } = await import('node:child_process');
+  const { promisify } = await import('node:util');
+  const path = await import('node:path');
+  const vhost = `${name}-${Date.now().toString(36)}`;
+  await promisify(execFile)('bash', [path.resolve(import.meta.dirname, '../services/vhost.sh'), vhost], { env: process.env, timeout: 60_000 });
+  return `${serviceEnv('AMQP_URL')}/${vhost}`;
+}
+
+/** clamd of the test services, as the processor's environment. */
+export const clamdEnv = (): Record<string, string> => ({ CLAMD_HOST: '127.0.0.1', CLAMD_PORT: serviceEnv('CLAMD_PORT') });
