@@ -59,6 +59,7 @@ export async function processUpload(job: UploadCompleted, deps: JobDeps): Promis
     return known;
   }
   await deps.status.put(statusOf(job, 'processing'));
+  log.info({ size: job.size, declaredType: job.declaredType }, 'processing upload');
 
   // Checked before reading: @tus/s3-store never writes an object for a zero-length upload.
   if (job.size === 0) return reject(job, new Rejection('empty', 'the file is empty'), deps, log);
