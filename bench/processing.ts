@@ -12,7 +12,7 @@ import { FileProcessedStore } from '../processor/storage/processed-store.ts';
 import { quarantineMover } from '../processor/storage/quarantine.ts';
 import { FileStatusStore } from '../processor/status/status-store.ts';
 import { envNumber, median, pairedRatio } from './lib/stats.ts';
-import { judge, type BenchContext, type Measurement, type Section, type Target } from './lib/types.ts';
+import { judge, type Measurement, type Section, type Target } from './lib/types.ts';
 
 /**
  * Section: image processing. One 12-megapixel photo-like JPEG through the whole
