@@ -21,7 +21,8 @@ export async function detectType(head: Buffer, declared: string, allowed: readon
   const isAllowed = (type: string) => allowed.some((p) => mimeMatches(p, type));
   const found = await fileTypeFromBuffer(head);
   // file-type calls any XML document application/xml; SVG is XML with its own rules.
-  if (!found || found.mime === 'application/xml') return detectText(head, declared, isAllowed);
+  if (!found) return detectUnknown(head, declared, isAllowed);
+  if (found.mime === 'application/xml') return detectText(head, declared, isAllowed);
   if (!isAllowed(found.mime)) return { ok: false, reason: 'type-not-allowed', detail: `detected ${found.mime}` };
   const bothImages = found.mime.startsWith('image/') && declared.startsWith('image/');
   if (found.mime !== declared && !bothImages) {
@@ -36,6 +37,12 @@ function detectText(head: Buffer, declared: string, isAllowed: (t: string) => bo
   if (declared === 'image/svg+xml') return looksLikeSvg(head) ? { ok: true, type: declared, ext: 'svg', kind: 'svg', mismatch: false } : unknown;
   const ext = TEXT_TYPES[declared];
   return ext ? { ok: true, type: declared, ext, kind: 'text', mismatch: false } : unknown;
+}
+
+/** Content no signature recognises is acceptable only as what it claims: generic binary, when allowed. */
+function detectUnknown(head: Buffer, declared: string, isAllowed: (t: string) => boolean): Detection {
+  if (declared === 'application/octet-stream' && isAllowed(declared)) return { ok: true, type: declared, ext: 'bin', kind: 'other', mismatch: false };
+  return detectText(head, declared, isAllowed);
 }
 
 /** UTF-8 without NUL or other binary control bytes (a truncated multi-byte tail is fine). */

@@ -52,7 +52,7 @@ test('SIGTERM cuts an in-flight PATCH cleanly; the upload resumes on the next se
   const data = randomFile(8 * MB);
   const create = await fetch(`${first.url}/files/`, {
     method: 'POST',
-    headers: tusHeaders(token, { 'Upload-Length': String(data.length), 'Upload-Metadata': `filetype ${Buffer.from('image/png').toString('base64')}` }),
+    headers: tusHeaders(token, { 'Upload-Length': String(data.length), 'Upload-Metadata': `filetype ${Buffer.from('application/octet-stream').toString('base64')}` }),
   });
   const uploadPath = new URL(create.headers.get('location')!).pathname;
 

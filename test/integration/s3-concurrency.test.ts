@@ -25,7 +25,7 @@ const idOf = (url: string) => new URL(url, 'http://x').pathname.split('/').pop()
 async function create(server: TestServer, token: string, length: number): Promise<string> {
   const res = await fetch(`${server.url}/files/`, {
     method: 'POST',
-    headers: tusHeaders(token, { 'Upload-Length': String(length), 'Upload-Metadata': `filetype ${b64('video/mp4')}` }),
+    headers: tusHeaders(token, { 'Upload-Length': String(length), 'Upload-Metadata': `filetype ${b64('application/octet-stream')}` }),
   });
   if (res.status !== 201) throw new Error(`create: ${res.status} ${await res.text()}`);
   return new URL(res.headers.get('location')!).pathname;

@@ -55,7 +55,7 @@ test('chunks alternating between two instances make one correct upload', async (
       httpStack: alternating,
       retryDelays: [],
       headers: { Authorization: `Bearer ${token}` },
-      metadata: { filename: 'big.bin', filetype: 'video/mp4' },
+      metadata: { filename: 'big.bin', filetype: 'application/octet-stream' },
       onError: reject,
       onSuccess: () => resolve(upload.url!),
     });

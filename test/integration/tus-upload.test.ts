@@ -82,7 +82,7 @@ test('creation-with-upload stores the first bytes in the POST', async (t) => {
     method: 'POST',
     headers: tusHeaders(token, {
       'Upload-Length': '1000',
-      'Upload-Metadata': `filetype ${Buffer.from('image/png').toString('base64')}`,
+      'Upload-Metadata': `filetype ${Buffer.from('application/octet-stream').toString('base64')}`,
       'Content-Type': 'application/offset+octet-stream',
     }),
     body,
