@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig, redactedConfig, type Config } from '../config/schema.ts';
+import { redactedConfig } from '../config/schema.ts';
+import { loadConfigOrExit } from '../server/lifecycle/load-config.ts';
 import { RabbitPublisher } from '../server/events/rabbit-publisher.ts';
 import { onShutdownSignal } from '../server/lifecycle/signals.ts';
 import { createLogger } from '../server/logger.ts';
@@ -8,14 +9,7 @@ import { createProcessor } from './create-processor.ts';
 
 /** The processor as its own process (`npm run processor`): consumes the RabbitMQ work queue. */
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exit(78);
-  }
+  const config = loadConfigOrExit(process.env);
   const log = createLogger(config.log.level, 'processor');
   if (!config.amqp) {
     log.fatal('AMQP_URL is not set: the standalone processor consumes RabbitMQ (in embedded mode the server runs it in-process)');

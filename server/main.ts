@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig, redactedConfig, type Config } from '../config/schema.ts';
+import { redactedConfig, type Config } from '../config/schema.ts';
+import { loadConfigOrExit } from './lifecycle/load-config.ts';
 import { buildApp } from './app.ts';
 import { createTokenVerifier } from './auth/tokens.ts';
 import { createMetrics } from './http/metrics.ts';
@@ -13,14 +14,7 @@ import { recordCompletion } from './uploads/completion.ts';
 
 /** The composition root: config → clients → app → listen → shutdown, in named phases. */
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exit(78); // EX_CONFIG
-  }
+  const config = loadConfigOrExit(process.env);
   const log = createLogger(config.log.level);
   log.info({ config: redactedConfig(config) }, 'configuration loaded');
   if (config.auth.usingDevSecret) {

@@ -1,7 +1,8 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Manifest, MediaProcessed, MediaRejected } from '../../config/events.ts';
+import { writeFileDurably } from '../../server/lib/durable-write.ts';
 
 export type ProcessingStatus = 'pending' | 'processing' | 'ready' | 'rejected' | 'failed';
 
@@ -40,16 +41,7 @@ export class FileStatusStore implements StatusStore {
   }
 
   async put(status: FileStatus): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const tmp = `${this.file(status.uploadId)}.${process.pid}.tmp`;
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writeFile(JSON.stringify(status));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, this.file(status.uploadId));
+    await writeFileDurably(this.file(status.uploadId), JSON.stringify(status));
   }
 
   private file(uploadId: string): string {

@@ -1,6 +1,7 @@
-import { mkdir, open, rename, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { writeFileDurably } from '../../server/lib/durable-write.ts';
 
 /**
  * Where processed files go (the public side, served through the CDN). Keys
@@ -37,17 +38,7 @@ export class FileProcessedStore implements ProcessedStore {
   constructor(private readonly root: string) {}
 
   async put(key: string, body: Buffer): Promise<void> {
-    const file = this.resolve(key);
-    await mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    const handle = await open(tmp, 'w');
-    try {
-      await handle.writeFile(body);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tmp, file);
+    await writeFileDurably(this.resolve(key), body);
   }
 
   async exists(key: string): Promise<boolean> {

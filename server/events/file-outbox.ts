@@ -1,12 +1,13 @@
-import { mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { type MediaEvent, parseMediaEvent } from '../../config/events.ts';
+import { writeFileDurably } from '../lib/durable-write.ts';
 import type { Outbox } from './outbox.ts';
 
 /**
- * One JSON file per event in a local directory: written to a temporary name,
- * fsynced, renamed, and the directory fsynced, so an event reported as added
- * survives a crash or power loss. Names sort by time, so peek is oldest-first.
+ * One JSON file per event in a local directory, written durably (an event
+ * reported as added survives a crash or power loss). Names sort by time, so
+ * peek is oldest-first.
  */
 export class FileOutbox implements Outbox {
   private ready: Promise<unknown>;
@@ -23,21 +24,7 @@ export class FileOutbox implements Outbox {
     await this.ready;
     // Time, then a per-process sequence: events added in one millisecond keep their order.
     const name = `${Date.now().toString().padStart(15, '0')}-${(this.seq++ % 1e6).toString().padStart(6, '0')}-${event.id}.json`;
-    const tmp = path.join(this.dir, `.${name}.tmp`);
-    const file = await open(tmp, 'w');
-    try {
-      await file.writeFile(JSON.stringify(event));
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, path.join(this.dir, name));
-    const dir = await open(this.dir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
+    await writeFileDurably(path.join(this.dir, name), JSON.stringify(event));
   }
 
   async peek(limit: number): Promise<MediaEvent[]> {
