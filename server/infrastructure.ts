@@ -13,7 +13,6 @@ import { openEvents, type Events } from './events/open-events.ts';
 import type { Metrics } from './http/metrics.ts';
 import { createStorage, type Storage } from './storage/create-store.ts';
 import { RedisMetadataCache } from './storage/redis-metadata-cache.ts';
-import { createS3Client, ensureBucket } from './storage/s3-client.ts';
 
 export type Infrastructure = {
   store: DataStore;
@@ -45,8 +44,9 @@ export async function openInfrastructure(config: Config, log: Logger, metrics: M
   }
 
   const cache = redis && config.redis ? new RedisMetadataCache<MetadataValue>(redis, `${config.redis.keyPrefix}upload-meta:`, config.redis.metadataCacheTtlSeconds, log) : undefined;
-  const { store, location, locate } = createStorage(config, cache);
+  const { store, location, locate } = await createStorage(config, cache);
   if (config.storage.kind === 's3' && config.s3) {
+    const { createS3Client, ensureBucket } = await import('./storage/s3-client.ts');
     const s3 = createS3Client(config.s3);
     const bucket = config.s3.bucket;
     const state = await ensureBucket(s3, bucket, config.s3.createBuckets);

@@ -3,7 +3,6 @@ import { loadConfigOrExit } from './lifecycle/load-config.ts';
 import { buildApp } from './app.ts';
 import { createTokenVerifier } from './auth/tokens.ts';
 import { createMetrics } from './http/metrics.ts';
-import { createProcessor } from '../processor/create-processor.ts';
 import { type Infrastructure, openInfrastructure } from './infrastructure.ts';
 import { startExpirySweeper } from './jobs/expiry-sweeper.ts';
 import { listen } from './lifecycle/listen.ts';
@@ -77,6 +76,8 @@ async function main(): Promise<void> {
 async function startEmbeddedProcessor(config: Config, log: Logger, infra: Infrastructure) {
   const queue = infra.events.inProcessQueue;
   if (!queue) return undefined;
+  // Loaded only here: a server whose processor runs elsewhere never loads sharp and the scanner.
+  const { createProcessor } = await import('../processor/create-processor.ts');
   const processor = await createProcessor(config, log, { redis: infra.redis, publish: (e) => queue.publish(e) });
   queue.consume(['upload.completed'], (e) => (e.type === 'upload.completed' ? processor.handle(e) : Promise.resolve()), config.processor.concurrency);
   log.info({ concurrency: config.processor.concurrency }, 'processor running in-process');

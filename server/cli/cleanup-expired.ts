@@ -11,7 +11,7 @@ import { createStorage } from '../storage/create-store.ts';
 
 const config = loadConfig(process.env);
 const log = createLogger(config.log.level, 'cleanup');
-const { store } = createStorage(config);
+const { store } = await createStorage(config);
 try {
   const expired = await sweepOnce({ sweep: () => store.deleteExpired(), log, onExpired: () => {} });
   process.stdout.write(`${expired} expired upload(s) removed\n`);

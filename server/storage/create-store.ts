@@ -1,10 +1,10 @@
 import path from 'node:path';
-import { S3Store, type MetadataValue } from '@tus/s3-store';
+import type { MetadataValue } from '@tus/s3-store';
 import { type DataStore, type KvStore, MemoryKvStore } from '@tus/utils';
 import type { StorageLocation } from '../../config/events.ts';
 import type { Config, S3Config } from '../../config/schema.ts';
 import { NamespacedFileStore } from './file-store.ts';
-import { s3ClientConfig } from './s3-client.ts';
+import { s3ClientConfig } from './s3-client-config.ts';
 
 export type Storage = {
   store: DataStore;
@@ -18,8 +18,8 @@ export type Storage = {
 const TUS_EXTENSIONS = ['creation', 'creation-with-upload', 'termination', 'expiration'];
 
 /** The originals store selected by `STORAGE`. */
-export function createStorage(config: Config, cache?: KvStore<MetadataValue>): Storage {
-  const storage = config.storage.kind === 's3' && config.s3 ? s3Storage(config.s3, config.uploads.expirationMs, cache) : fileStorage(config);
+export async function createStorage(config: Config, cache?: KvStore<MetadataValue>): Promise<Storage> {
+  const storage = config.storage.kind === 's3' && config.s3 ? await s3Storage(config.s3, config.uploads.expirationMs, cache) : fileStorage(config);
   storage.store.extensions = TUS_EXTENSIONS;
   return storage;
 }
@@ -29,7 +29,9 @@ function fileStorage(config: Config): Storage {
   return { store: new NamespacedFileStore(dir, config.uploads.expirationMs), location: dir, locate: (key) => ({ kind: 'file', path: path.join(dir, key) }) };
 }
 
-function s3Storage(s3: S3Config, expirationMs: number, cache: KvStore<MetadataValue> | undefined): Storage {
+async function s3Storage(s3: S3Config, expirationMs: number, cache: KvStore<MetadataValue> | undefined): Promise<Storage> {
+  // Loaded only when used: the AWS SDK would otherwise double the heap (and GC work) of a file-store server.
+  const { S3Store } = await import('@tus/s3-store');
   const store = new S3Store({
     s3ClientConfig: { ...s3ClientConfig(s3), bucket: s3.bucket },
     partSize: s3.partSize,
