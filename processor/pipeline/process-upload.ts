@@ -155,9 +155,13 @@ async function finish(job: UploadCompleted, status: FileStatus, deps: JobDeps, l
   return status;
 }
 
-const statusOf = (job: UploadCompleted, status: FileStatus['status']): FileStatus => ({
+export const statusOf = (job: UploadCompleted, status: FileStatus['status']): FileStatus => ({
   uploadId: job.uploadId,
   userId: job.userId,
+  uploadedAt: job.occurredAt,
+  filename: job.filename,
+  size: job.size,
+  declaredType: job.declaredType,
   status,
   updatedAt: new Date().toISOString(),
 });
