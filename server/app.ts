@@ -8,6 +8,7 @@ import { errorHandler } from './http/errors.ts';
 import type { Metrics } from './http/metrics.ts';
 import { requestContext, type RequestState } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
+import { serveProcessed } from './delivery/serve-processed.ts';
 import type { Logger } from './logger.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { methodOverride, tusConformance } from './tus/conformance.ts';
@@ -20,6 +21,8 @@ export type AppDeps = {
   verifyToken: TokenVerifier;
   tus: Middleware;
   readiness: readonly ReadinessCheck[];
+  /** Embedded mode: the processed store this server delivers under /media/ (a CDN does it otherwise). */
+  processedRoot: string | undefined;
 };
 
 /** Builds the Koa app from its dependencies; never reads the environment, never listens. */
@@ -33,6 +36,8 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   app.use(cors(deps.config.http.corsOrigins));
   app.use(errorHandler());
   app.use(methodOverride);
+
+  if (deps.processedRoot) app.use(serveProcessed(deps.processedRoot));
 
   const health = healthRoutes(deps.readiness, deps.metrics.registry);
   app.use(health.routes());

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { redactedConfig, type Config } from '../config/schema.ts';
 import { loadConfigOrExit } from './lifecycle/load-config.ts';
 import { buildApp } from './app.ts';
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     verifyToken: createTokenVerifier(config.auth.jwtSecret, config.auth.clockToleranceSeconds),
     tus: tus.middleware,
     readiness: infra.readiness,
+    processedRoot: config.storage.kind === 'file' ? path.resolve(config.storage.dataDir, 'processed') : undefined,
   });
 
   // Phase: listen

@@ -37,7 +37,12 @@ test('npm start alone processes an upload: variants on disk, marked not-scanned'
   t.is(status.status, 'ready');
   t.is(status.manifest?.scan, 'not-scanned');
   t.is(status.manifest?.variants.length, 6);
-  for (const v of status.manifest!.variants) t.true((await stat(path.join(server.dataDir, 'processed', v.key))).size > 0);
+  for (const v of status.manifest!.variants) {
+    t.true((await stat(path.join(server.dataDir, 'processed', v.key))).size > 0);
+    const served = await fetch(`${server.url}/${v.key}`);
+    t.is(served.status, 200, 'the server delivers processed files itself in embedded mode');
+    t.is(served.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  }
   t.is((await readdir(path.join(server.dataDir, 'outbox'))).filter((f) => f.endsWith('.json')).length, 0, 'the event left the outbox once handled');
 });
 
