@@ -81,6 +81,9 @@ const envSchema = z.object({
   UPLOAD_EXPIRATION_SECONDS: int(0).default(24 * 3600),
   EXPIRY_SWEEP_INTERVAL_SECONDS: int(0).default(3600),
 
+  CDN_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SIGNED_URL_EXPIRES_SECONDS: int(1).max(7 * 24 * 3600).default(300),
+
   CORS_ORIGINS: csv.pipe(z.array(z.url())).default([]),
   SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
   HTTP_IDLE_TIMEOUT_MS: int(1000).default(60_000),
@@ -103,6 +106,12 @@ export type Config = Readonly<{
   locks: Readonly<{ leaseMs: number; renewEveryMs: number; acquireTimeoutMs: number }>;
   limits: Readonly<{ maxUploadSize: number; allowedTypes: readonly string[] }>;
   uploads: Readonly<{ expirationMs: number; sweepIntervalMs: number; lockDrainTimeoutMs: number }>;
+  delivery: Readonly<{
+    /** Public base of the processed files (`<base>/media/…`); unset: this server (file) or signed URLs (S3). */
+    cdnBaseUrl: string | undefined;
+    /** Lifetime of signed URLs for private files (originals; variants without a CDN in S3 mode). SigV4 allows 7 days. */
+    signedUrlExpiresSeconds: number;
+  }>;
   shutdownTimeoutMs: number;
 }>;
 
@@ -262,6 +271,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
       sweepIntervalMs: e.EXPIRY_SWEEP_INTERVAL_SECONDS * 1000,
       lockDrainTimeoutMs: e.TUS_LOCK_DRAIN_TIMEOUT_MS,
     },
+    delivery: { cdnBaseUrl: e.CDN_BASE_URL?.replace(/\/+$/, ''), signedUrlExpiresSeconds: e.SIGNED_URL_EXPIRES_SECONDS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });
 }

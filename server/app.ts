@@ -8,8 +8,8 @@ import { errorHandler } from './http/errors.ts';
 import type { Metrics } from './http/metrics.ts';
 import { requestContext, type RequestState } from './http/request-context.ts';
 import { securityHeaders } from './http/security-headers.ts';
-import { serveProcessed } from './delivery/serve-processed.ts';
 import type { Logger } from './logger.ts';
+import { type FileRouteDeps, fileRoutes } from './routes/files.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
 import { methodOverride, tusConformance } from './tus/conformance.ts';
 import { TUS_PATH } from './tus/tus-handler.ts';
@@ -21,8 +21,8 @@ export type AppDeps = {
   verifyToken: TokenVerifier;
   tus: Middleware;
   readiness: readonly ReadinessCheck[];
-  /** Embedded mode: the processed store this server delivers under /media/ (a CDN does it otherwise). */
-  processedRoot: string | undefined;
+  /** Files this server delivers itself (file-store mode), and what the files API needs. */
+  delivery: { middleware: readonly Middleware[]; files: Omit<FileRouteDeps, 'auth'> };
 };
 
 /** Builds the Koa app from its dependencies; never reads the environment, never listens. */
@@ -37,7 +37,7 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   app.use(errorHandler());
   app.use(methodOverride);
 
-  if (deps.processedRoot) app.use(serveProcessed(deps.processedRoot));
+  for (const serve of deps.delivery.middleware) app.use(serve);
 
   const health = healthRoutes(deps.readiness, deps.metrics.registry);
   app.use(health.routes());
@@ -47,6 +47,10 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   const tus = new Router<RequestState>();
   tus.all([TUS_PATH, `${TUS_PATH}/{*rest}`], labelRoute('tus'), auth, tusConformance, deps.tus);
   app.use(tus.routes());
+
+  const files = fileRoutes({ ...deps.delivery.files, auth });
+  app.use(files.routes());
+  app.use(files.allowedMethods());
 
   return app;
 }

@@ -1,8 +1,8 @@
-import path from 'node:path';
 import { redactedConfig, type Config } from '../config/schema.ts';
 import { loadConfigOrExit } from './lifecycle/load-config.ts';
 import { buildApp } from './app.ts';
 import { createTokenVerifier } from './auth/tokens.ts';
+import { createDelivery } from './delivery/create-delivery.ts';
 import { createMetrics } from './http/metrics.ts';
 import { type Infrastructure, openInfrastructure } from './infrastructure.ts';
 import { startExpirySweeper } from './jobs/expiry-sweeper.ts';
@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     metrics,
     onFinished: recordCompletion(infra.events.record, infra.locate),
   });
+  const delivery = await createDelivery(config, infra);
   const app = buildApp({
     config,
     logger: log,
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
     verifyToken: createTokenVerifier(config.auth.jwtSecret, config.auth.clockToleranceSeconds),
     tus: tus.middleware,
     readiness: infra.readiness,
-    processedRoot: config.storage.kind === 'file' ? path.resolve(config.storage.dataDir, 'processed') : undefined,
+    delivery: { middleware: delivery.middleware, files: { status: delivery.status, links: delivery.links, store: infra.store } },
   });
 
   // Phase: listen
