@@ -58,7 +58,7 @@ test('a processed JPEG: ready, its variants delivered from the URLs the API give
     t.is(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
     const meta = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
     t.is(meta.format, 'webp');
-    t.is<number | undefined>(meta.width, v.width);
+    t.is(meta.width as number | undefined, v.width);
   }
 
   t.truthy(view.original);
