@@ -56,6 +56,7 @@ const envSchema = z.object({
   SCAN_DISABLED: bool.default(false),
   PROCESSOR_CONCURRENCY: int(1).max(64).default(2),
   PROCESSOR_TMP_DIR: z.string().min(1).optional(),
+  PROCESSOR_HEALTH_PORT: int(0).max(65535).default(1081),
   IMAGE_WIDTHS: csv.pipe(z.array(z.string().regex(/^\d+$/, 'must be whole numbers').transform(Number).pipe(z.number().int().min(16).max(16384))).min(1)).default([320, 1280, 2560]),
   IMAGE_THUMBNAIL_SIZE: int(0).max(4096).default(256),
   IMAGE_FORMATS: csv.pipe(z.array(z.enum(['webp', 'avif', 'jpeg', 'png'])).min(1)).default(['webp', 'avif']),
@@ -136,6 +137,8 @@ export type ProcessorConfig = Readonly<{
   clamd: Readonly<{ host: string | undefined; port: number | undefined; socket: string | undefined; timeoutMs: number }> | undefined;
   concurrency: number;
   tmpDir: string | undefined;
+  /** The standalone processor's /healthz, /readyz and /metrics (bound to HOST). */
+  healthPort: number;
   images: Readonly<{
     widths: readonly number[];
     thumbnailSize: number;
@@ -252,6 +255,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
       clamd: hasClamd && !e.SCAN_DISABLED ? { host: e.CLAMD_HOST, port: e.CLAMD_PORT, socket: e.CLAMD_SOCKET, timeoutMs: e.CLAMD_TIMEOUT_MS } : undefined,
       concurrency: e.PROCESSOR_CONCURRENCY,
       tmpDir: e.PROCESSOR_TMP_DIR,
+      healthPort: e.PROCESSOR_HEALTH_PORT,
       images: {
         widths: [...new Set(e.IMAGE_WIDTHS)].sort((a, b) => a - b),
         thumbnailSize: e.IMAGE_THUMBNAIL_SIZE,

@@ -6,6 +6,11 @@ import { createLogger } from '../server/logger.ts';
 import { connectRedis } from '../server/redis/client.ts';
 import { connectBroker, startConsumer } from './consumer/rabbit-consumer.ts';
 import { createProcessor } from './create-processor.ts';
+import { addressOf, createProcessorMetrics, measured, startHealthServer } from './health/health-server.ts';
+
+const fail = (message: string): never => {
+  throw new Error(message);
+};
 
 /** The processor as its own process (`npm run processor`): consumes the RabbitMQ work queue. */
 async function main(): Promise<void> {
@@ -21,16 +26,31 @@ async function main(): Promise<void> {
   const publisher = RabbitPublisher.connect(config.amqp.url, log);
   const processor = await createProcessor(config, log, { redis, publish: (e) => publisher.publish(e) });
   const connection = connectBroker(config.amqp.url, log);
+  const metrics = createProcessorMetrics();
   const consumer = await startConsumer({
     connection,
     concurrency: config.processor.concurrency,
-    handle: processor.handle,
+    handle: measured(metrics, processor.handle),
     onGiveUp: processor.markFailed,
     log,
   });
-  log.info({ concurrency: config.processor.concurrency, scanner: config.processor.clamd ? 'clamd' : 'none' }, 'processor consuming');
+  const health = await startHealthServer({
+    port: config.processor.healthPort,
+    host: config.http.host,
+    registry: metrics.registry,
+    checks: [
+      { name: 'broker', check: async () => void (connection.ready || fail('not connected to RabbitMQ')) },
+      { name: 'scanner', check: () => processor.scanner.check() },
+      ...(redis ? [{ name: 'redis', check: async () => void (await redis.ping()) }] : []),
+    ],
+  });
+  log.info(
+    { concurrency: config.processor.concurrency, scanner: config.processor.clamd ? 'clamd' : 'none', health: addressOf(health) },
+    'processor consuming',
+  );
 
   onShutdownSignal(log, async () => {
+    health.close();
     await consumer.close();
     await connection.close();
     await publisher.close();

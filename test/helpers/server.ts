@@ -51,6 +51,7 @@ async function startNode(
       AUTH_JWT_SECRET: TEST_SECRET,
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
+      PROCESSOR_HEALTH_PORT: '0',
       // Most tests upload random bytes: allowed, and published as-is by the embedded processor.
       ALLOWED_TYPES: 'image/*,video/*,audio/*,application/pdf,application/octet-stream',
       ...env,
