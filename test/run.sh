@@ -20,6 +20,6 @@ mkdir -p test-results
 if (($#)); then
   ava "$@"
 else
-  ava test/unit test/integration
+  ava test/unit test/integration test/hostile
   ava --serial test/faults
 fi
