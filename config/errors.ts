@@ -26,6 +26,8 @@ export const ERROR_CATALOGUE = {
   INTERNAL: { status: 500, message: 'Internal server error.' },
   NOT_IMPLEMENTED: { status: 501, message: 'Not implemented.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is temporarily unavailable.' },
+  STORAGE_UNAVAILABLE: { status: 503, message: 'The storage service is temporarily unavailable; resume the upload shortly.' },
+  INSUFFICIENT_STORAGE: { status: 507, message: 'The server has no storage space left; resume the upload later.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -31,8 +31,8 @@ function fileStorage(config: Config): Storage {
 
 async function s3Storage(s3: S3Config, expirationMs: number, cache: KvStore<MetadataValue> | undefined): Promise<Storage> {
   // Loaded only when used: the AWS SDK would otherwise double the heap (and GC work) of a file-store server.
-  const { S3Store } = await import('@tus/s3-store');
-  const store = new S3Store({
+  const { ResilientS3Store } = await import('./resilient-s3-store.ts');
+  const store = new ResilientS3Store({
     s3ClientConfig: { ...s3ClientConfig(s3), bucket: s3.bucket },
     partSize: s3.partSize,
     // Stores that need equal parts (R2, some MinIO setups): a shorter tail is held back

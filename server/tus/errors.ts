@@ -1,4 +1,5 @@
 import { AppError, type ErrorCode } from '../../config/errors.ts';
+import { isOutOfSpace, isTransientStorageError } from '../storage/storage-errors.ts';
 
 type TusLibError = { status_code: number; body: string };
 
@@ -21,10 +22,14 @@ const BY_STATUS: Record<number, ErrorCode> = {
 /**
  * Maps what @tus/server throws or writes to our catalogue. Its 4xx texts are
  * protocol explanations and safe to show; its 5xx texts may embed internal
- * messages, so those become the catalogue's generic text.
+ * messages, so those become the catalogue's generic text. A full disk (507)
+ * and an unreachable or failing S3 (503) get codes of their own.
  */
 export function toTusError(err: unknown): AppError {
   if (err instanceof AppError) return err;
+  // Storage faults the client can act on: wait and resume (the bytes stored so far are kept).
+  if (isOutOfSpace(err)) return new AppError('INSUFFICIENT_STORAGE', undefined, { cause: err, expose: true });
+  if (isTransientStorageError(err)) return new AppError('STORAGE_UNAVAILABLE', undefined, { cause: err, expose: true });
   if (!isTusLibError(err)) return new AppError('INTERNAL', undefined, { cause: err });
   const message = err.body.trim();
   if (/lock/i.test(message) && err.status_code === 500) return new AppError('LOCK_TIMEOUT', undefined, { cause: err });
