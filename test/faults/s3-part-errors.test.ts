@@ -12,7 +12,7 @@ const MB = 1024 * 1024;
 const s3 = testS3Client();
 const USER = 'sven';
 
-async function stack(t: { teardown: (fn: () => Promise<unknown>) => void }, decide: (r: ProxiedRequest, seen: readonly ProxiedRequest[]) => Fault) {
+async function stack(t: { teardown: (fn: () => Promise<unknown>) => void }, decide: (r: { method: string; url: string }, seen: readonly ProxiedRequest[]) => Fault) {
   const bucket = uniqueBucket('ums-s3fault');
   await createBucket(s3, bucket);
   const proxy = await faultProxy(serviceEnv('S3_ENDPOINT'), decide);
