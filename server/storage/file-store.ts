@@ -1,7 +1,7 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { FileStore } from '@tus/file-store';
-import { ERRORS } from '@tus/utils';
+import { ERRORS, type Upload } from '@tus/utils';
 import { originalKey, parseOriginalKey } from '../../config/keys.ts';
 
 /**
@@ -13,6 +13,20 @@ export class NamespacedFileStore extends FileStore {
     super({ directory: root, expirationPeriodInMilliseconds: expirationMs });
     // No creation-defer-length: limits are enforced on the declared length at creation.
     this.extensions = ['creation', 'creation-with-upload', 'termination', 'expiration'];
+  }
+
+  /**
+   * A creation that fails half-way (a full disk) leaves an empty data file and
+   * an empty info file, which nothing could resume or sweep: remove them.
+   */
+  override async create(file: Upload): Promise<Upload> {
+    try {
+      return await super.create(file);
+    } catch (err) {
+      const dataFile = path.join(this.root, file.id);
+      await Promise.allSettled([rm(dataFile, { force: true }), rm(`${dataFile}.json`, { force: true })]);
+      throw err;
+    }
   }
 
   /**
