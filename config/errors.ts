@@ -21,6 +21,7 @@ export const ERROR_CATALOGUE = {
   TYPE_NOT_ALLOWED: { status: 415, message: 'This file type is not allowed.' },
   FILETYPE_REQUIRED: { status: 400, message: 'Upload-Metadata must declare the file type (filetype).' },
   INVALID_METADATA: { status: 400, message: 'Upload-Metadata is malformed.' },
+  CHECKSUM_UNSUPPORTED: { status: 400, message: 'Upload-Checksum cannot be verified: this server does not support the tus checksum extension. Send the request without it.' },
   LOCK_TIMEOUT: { status: 423, message: 'The upload is in use by another request; retry shortly.' },
   CLIENT_CLOSED_REQUEST: { status: 460, message: 'The client closed the request.' },
   INTERNAL: { status: 500, message: 'Internal server error.' },

@@ -21,8 +21,11 @@ export const methodOverride: Middleware = async (ctx, next) => {
 
 /**
  * Protocol rules @tus/server leaves loose: it answers 400 to a wrong
- * Tus-Resumable (the spec says 412 with Tus-Version) and ignores the
- * Content-Type of a creation-with-upload body.
+ * Tus-Resumable (the spec says 412 with Tus-Version), ignores the
+ * Content-Type of a creation-with-upload body, and silently ignores
+ * `Upload-Checksum`: it has no checksum extension, so a client asking for a
+ * verified chunk is refused (400, as the extension answers an unsupported
+ * algorithm) rather than led to believe its bytes were checked.
  */
 export const tusConformance: Middleware = async (ctx, next) => {
   if (ctx.method === 'OPTIONS') return next();
@@ -30,6 +33,10 @@ export const tusConformance: Middleware = async (ctx, next) => {
     ctx.set('Tus-Version', TUS_VERSION.join(','));
     ctx.set('Tus-Resumable', TUS_RESUMABLE);
     throw new AppError('TUS_VERSION_UNSUPPORTED', undefined, { details: { supported: TUS_VERSION } });
+  }
+  if (ctx.get('upload-checksum')) {
+    ctx.set('Tus-Resumable', TUS_RESUMABLE);
+    throw new AppError('CHECKSUM_UNSUPPORTED');
   }
   const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
   const mustBeChunk = ctx.method === 'PATCH' || (ctx.method === 'POST' && hasBody);
