@@ -29,7 +29,7 @@ async function assertCleanError(t: ExecutionContext, res: Response, status: numb
   const text = await res.text();
   const body = JSON.parse(text) as { error: { code: string; message: string; requestId: string } };
   t.is(body.error.code, code);
-  t.is(body.error.requestId, res.headers.get('x-request-id'));
+  t.is(body.error.requestId, res.headers.get('x-request-id') ?? 'missing X-Request-Id');
   t.false(/\n\s+at |node:internal|\.ts:\d+/.test(text), 'no stack trace');
   for (const internal of internals) t.false(text.includes(internal), `does not mention ${internal}`);
 }
