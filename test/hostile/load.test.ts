@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { Redis } from 'ioredis';
 import { startServer, tokenFor, tusHeaders, type TestServer } from '../helpers/server.ts';
 import { serviceEnv } from '../helpers/services.ts';
@@ -74,7 +74,7 @@ async function upload(data: Buffer, chunkSize?: number): Promise<void> {
 }
 
 /** Nothing leaked or lost: no lock keys, every upload complete and byte-identical, every one processed. */
-async function assertNothingLeaked(t: import('ava').ExecutionContext, ids: string[]) {
+async function assertNothingLeaked(t: ExecutionContext, ids: string[]) {
   t.deepEqual(await redis.keys(`${prefix}lock:*`), [], 'no lock left in Redis');
   for (const id of ids) {
     const { sha, size } = uploads.get(id)!;
