@@ -21,11 +21,12 @@ const CONCURRENT = 100;
 const MB = 1024 * 1024;
 /**
  * Bounds: peak RSS under the 100-upload burst; growth from the first to the last third of the soak
- * (after a warm-up) of RSS (allocator arenas settle in steps of ~15 MiB, measured: +29 MiB over
- * 100 s) and of the JS heap in use (flat when nothing leaks, measured: ±10 MiB).
+ * (after a warm-up) of RSS and of the JS heap in use. Measured over a 300 s soak (21,000 uploads):
+ * RSS rises in allocator steps of ~15 MiB during the first 80 s (up to +45 MiB in a 60 s run on a
+ * busy machine), then stays at ~305 MiB; the heap in use stays at 32–43 MiB throughout.
  */
 const MAX_RSS_MB = 450;
-const MAX_SOAK_RSS_GROWTH_MB = 64;
+const MAX_SOAK_RSS_GROWTH_MB = 80;
 const MAX_SOAK_HEAP_GROWTH_MB = 16;
 const WARM_UP_MS = 10_000;
 const USER = 'lola';
