@@ -30,7 +30,11 @@ test.before(async () => {
 });
 test.after.always(async () => {
   await server?.stop();
-  redis?.disconnect();
+  if (redis) {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  }
 });
 
 /** The upload's lock key, or every lock key of this server. */
