@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import type { Redis } from 'ioredis';
 
 /**
  * The real services the test command starts (test/services/up.sh) and passes
@@ -80,3 +81,11 @@ export async function amqpVhost(name: string): Promise<string> {
 
 /** clamd of the test services, as the processor's environment. */
 export const clamdEnv = (): Record<string, string> => ({ CLAMD_HOST: '127.0.0.1', CLAMD_PORT: serviceEnv('CLAMD_PORT') });
+
+/** Removes every key under a test's own prefix of the shared Redis, then disconnects. */
+export async function dropRedisPrefix(redis: Redis | undefined, prefix: string): Promise<void> {
+  if (!redis) return;
+  const keys = await redis.keys(`${prefix}*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+}

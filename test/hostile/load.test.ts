@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import test, { type ExecutionContext } from 'ava';
 import { Redis } from 'ioredis';
 import { startServer, tokenFor, tusHeaders, type TestServer } from '../helpers/server.ts';
-import { serviceEnv } from '../helpers/services.ts';
+import { dropRedisPrefix, serviceEnv } from '../helpers/services.ts';
 import { randomFile, sha256, tusUpload } from '../helpers/tus-client.ts';
 
 /**
@@ -44,11 +44,7 @@ test.before(async () => {
 });
 test.after.always(async () => {
   await server?.stop();
-  if (redis) {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  }
+  await dropRedisPrefix(redis, prefix);
 });
 
 const MiB = 1024 * 1024;

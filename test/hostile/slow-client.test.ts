@@ -4,7 +4,7 @@ import path from 'node:path';
 import test from 'ava';
 import { Redis } from 'ioredis';
 import { b64, startServer, tokenFor, tusHeaders, type TestServer } from '../helpers/server.ts';
-import { serviceEnv } from '../helpers/services.ts';
+import { dropRedisPrefix, serviceEnv } from '../helpers/services.ts';
 
 // Slow clients against a file-store server with Redis locks (the shared Redis, under a key prefix of its own).
 const IDLE_MS = 1500;
@@ -30,11 +30,7 @@ test.before(async () => {
 });
 test.after.always(async () => {
   await server?.stop();
-  if (redis) {
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  }
+  await dropRedisPrefix(redis, prefix);
 });
 
 /** The upload's lock key, or every lock key of this server. */
