@@ -106,7 +106,12 @@ function variantList(variants: Variant[]): HTMLElement | null {
     'ul',
     { class: 'variants' },
     ...variants.map((v) =>
-      h('li', {}, h('a', { href: v.url, rel: 'noopener', 'data-label': v.label, 'data-format': v.format }, `${v.label} ${v.format}`), ` ${v.width ? `${v.width}×${v.height} · ` : ''}${formatBytes(v.size)}`),
+      h(
+        'li',
+        {},
+        h('a', { href: v.url, rel: 'noopener', 'data-label': v.label, 'data-format': v.format }, `${v.label} ${v.format}`),
+        h('span', {}, `${v.width ? `${v.width}×${v.height} · ` : ''}${formatBytes(v.size)}`),
+      ),
     ),
   );
 }
