@@ -23,6 +23,8 @@ export type AppDeps = {
   readiness: readonly ReadinessCheck[];
   /** Files this server delivers itself (file-store mode), and what the files API needs. */
   delivery: { middleware: readonly Middleware[]; files: Omit<FileRouteDeps, 'auth'> };
+  /** The client demo and its token endpoint: development only, absent in production. */
+  demo?: Router<RequestState> | undefined;
 };
 
 /** Builds the Koa app from its dependencies; never reads the environment, never listens. */
@@ -42,6 +44,11 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   const health = healthRoutes(deps.readiness, deps.metrics.registry);
   app.use(health.routes());
   app.use(health.allowedMethods());
+
+  if (deps.demo) {
+    app.use(deps.demo.routes());
+    app.use(deps.demo.allowedMethods());
+  }
 
   const auth = requireBearer(deps.verifyToken);
   const tus = new Router<RequestState>();

@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net';
 import { redactedConfig, type Config } from '../config/schema.ts';
 import { loadConfigOrExit } from './lifecycle/load-config.ts';
 import { buildApp } from './app.ts';
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
     tus: tus.middleware,
     readiness: infra.readiness,
     delivery: { middleware: delivery.middleware, files: { status: delivery.status, links: delivery.links, store: infra.store } },
+    // Loaded only outside production, like the demo itself.
+    demo: config.isProduction ? undefined : (await import('./demo/create-demo.ts')).createDemo(config, log),
   });
 
   // Phase: listen
@@ -59,6 +62,10 @@ async function main(): Promise<void> {
     { address: server.address(), storage: infra.storageLocation, locks: config.redis ? 'redis' : 'memory', queue: config.amqp ? 'rabbitmq' : 'in-process' },
     'server listening',
   );
+  if (!config.isProduction) {
+    const { port } = server.address() as AddressInfo;
+    log.info({ url: `${config.http.publicUrl ?? `http://${config.http.host}:${port}`}/demo` }, 'client demo (development only)');
+  }
   const sweeper = startExpirySweeper({
     sweep: tus.cleanUpExpired,
     intervalMs: config.uploads.sweepIntervalMs,

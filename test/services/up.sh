@@ -21,7 +21,7 @@ done
 install_packages() {
   local bin missing=() aptlog="$SERVICES_DIR/apt.log" t0
   for bin in redis-server redis-cli rabbitmq-server rabbitmqctl epmd clamd clamdscan sigtool \
-    ceph ceph-authtool monmaptool ceph-mon ceph-osd radosgw radosgw-admin curl; do
+    ceph ceph-authtool monmaptool ceph-mon ceph-osd radosgw radosgw-admin curl chromium; do
     command -v "$bin" >/dev/null 2>&1 || missing+=("$bin")
   done
   [[ -e /usr/share/clamav-testfiles/clam.exe ]] || missing+=(clamav-testfiles)
@@ -29,10 +29,12 @@ install_packages() {
   [[ $(id -u) == 0 ]] || die "missing ${missing[*]}: installing the Debian packages needs root"
   log "installing the service packages (missing: ${missing[*]})…"
   t0=$(now_ms)
-  # clamdscan is a package of its own (clamav-daemon only recommends it).
+  # clamdscan is a package of its own (clamav-daemon only recommends it). Chromium is
+  # no service: the demo's browser tests drive it (test/helpers/browser.ts); nothing
+  # else installs a browser, and none is ever downloaded.
   if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
     redis-server rabbitmq-server clamav clamav-daemon clamdscan clamav-testfiles \
-    ceph-mon ceph-osd radosgw curl; } </dev/null >"$aptlog" 2>&1; then
+    ceph-mon ceph-osd radosgw curl chromium; } </dev/null >"$aptlog" 2>&1; then
     fail packages "apt-get failed" "$aptlog"
   fi
   log "packages installed ($(elapsed "$t0"))"
