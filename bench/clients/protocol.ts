@@ -27,6 +27,28 @@ export type ClientResult = Readonly<{
   uploadMs: number[];
   /** CPU seconds the client itself used in the timed part. */
   clientCpuSeconds: number;
+  /** tus: the upload id of each timed upload; s3-direct: each object key (to check what landed). */
+  ids?: string[];
+}>;
+
+/**
+ * What the direct S3 client (s3-direct-client.ts) does: @aws-sdk/lib-storage
+ * multipart uploads of the same bytes, with the server's part size and part
+ * concurrency. Credentials come from its environment (S3_ACCESS_KEY_ID,
+ * S3_SECRET_ACCESS_KEY), not from argv, which `ps` shows.
+ */
+export type S3DirectJob = Readonly<{
+  endpoint: string;
+  region: string;
+  bucket: string;
+  /** Object keys are `<keyPrefix><n>` (warm-up: `<keyPrefix>warmup`). */
+  keyPrefix: string;
+  uploadBytes: number;
+  concurrency: number;
+  warmupBytes: number;
+  partSize: number;
+  /** Parts in flight per upload (lib-storage's queueSize). */
+  queueSize: number;
 }>;
 
 /** The 1 MiB block every body is made of. */

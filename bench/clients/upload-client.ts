@@ -19,6 +19,8 @@ const job = JSON.parse(process.argv[2] ?? '{}') as ClientJob;
 const block = randomBytes(BLOCK_BYTES);
 const agent = new http.Agent({ keepAlive: true });
 const b64 = (s: string) => Buffer.from(s).toString('base64');
+/** tus upload ids by upload number (the warm-up, -1, is not kept). */
+const ids: string[] = [];
 
 /** Writes `size` bytes of the block, waiting for 'drain' whenever the stream asks to. */
 async function pump(out: Writable, size: number): Promise<void> {
@@ -68,6 +70,7 @@ async function tusUpload(size: number, n: number): Promise<number> {
   expect(created, 201, 'POST');
   const location = created.headers.location;
   if (!location) throw new Error('POST: no Location header');
+  if (n >= 0) ids[n] = new URL(location, job.url).pathname.split('/').pop() ?? '';
   const patched = await exchange(new URL(location, job.url), 'PATCH', {
     ...base,
     'Content-Type': 'application/offset+octet-stream',
@@ -111,6 +114,7 @@ async function main(): Promise<void> {
     uploads: done.length,
     uploadMs: done.map((d) => Math.round(d.ms)),
     clientCpuSeconds: (used.user + used.system) / 1e6,
+    ...(job.mode === 'tus' ? { ids } : {}),
   };
   agent.destroy();
   process.stdout.write(`${JSON.stringify(result)}\n`);

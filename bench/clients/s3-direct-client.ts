@@ -1,0 +1,74 @@
+import { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Readable } from 'node:stream';
+import { BLOCK_BYTES, type ClientResult, type S3DirectJob } from './protocol.ts';
+
+/**
+ * The S3 baseline: the same bytes as the tus client sends, uploaded straight to
+ * S3 with @aws-sdk/lib-storage (what an application without our server would
+ * do), in its own process. Prints one JSON ClientResult line.
+ */
+
+const job = JSON.parse(process.argv[2] ?? '{}') as S3DirectJob;
+const block = randomBytes(BLOCK_BYTES);
+
+// One client for all uploads, as our server shares one S3 client across uploads.
+const s3 = new S3Client({
+  endpoint: job.endpoint,
+  region: job.region,
+  forcePathStyle: true,
+  credentials: { accessKeyId: process.env.S3_ACCESS_KEY_ID ?? '', secretAccessKey: process.env.S3_SECRET_ACCESS_KEY ?? '' },
+  requestChecksumCalculation: 'WHEN_REQUIRED',
+  responseChecksumValidation: 'WHEN_REQUIRED',
+});
+
+/** `size` bytes of the repeated block, as a byte stream of unknown length (like a request body). */
+function body(size: number): Readable {
+  return Readable.from(
+    (function* () {
+      for (let left = size; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
+    })(),
+    { objectMode: false },
+  );
+}
+
+async function upload(key: string, size: number): Promise<number> {
+  const transfer = new Upload({
+    client: s3,
+    params: { Bucket: job.bucket, Key: key, Body: body(size), ContentType: 'application/octet-stream' },
+    partSize: job.partSize,
+    queueSize: job.queueSize,
+    leavePartsOnError: false,
+  });
+  await transfer.done();
+  return size;
+}
+
+async function timedUpload(n: number): Promise<{ bytes: number; ms: number }> {
+  const started = performance.now();
+  const bytes = await upload(`${job.keyPrefix}${n}`, job.uploadBytes);
+  return { bytes, ms: performance.now() - started };
+}
+
+async function main(): Promise<void> {
+  if (job.warmupBytes > 0) await upload(`${job.keyPrefix}warmup`, job.warmupBytes);
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const done = await Promise.all(Array.from({ length: job.concurrency }, (_, n) => timedUpload(n)));
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  const result: ClientResult = {
+    bytes: done.reduce((sum, d) => sum + d.bytes, 0),
+    ms,
+    uploads: done.length,
+    uploadMs: done.map((d) => Math.round(d.ms)),
+    clientCpuSeconds: (used.user + used.system) / 1e6,
+    ids: done.map((_, n) => `${job.keyPrefix}${n}`),
+  };
+  s3.destroy();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+await main();

@@ -1,0 +1,104 @@
+import { openStack, type Stack } from './lib/stack.ts';
+import { envNumber, maxOf, median, minOf, pairedRatio } from './lib/stats.ts';
+import { judge, type BenchContext, type Measurement, type Section, type SectionResult, type Target } from './lib/types.ts';
+import { partConcurrency, partSize, runS3Once, type S3Sample, type S3VariantName } from './s3/run-once.ts';
+import { MIB, type Workload } from './upload/run-once.ts';
+
+/**
+ * Section: upload throughput into S3 (the Ceph RGW test server). Our server
+ * (STORAGE=s3, Redis, RabbitMQ on a private vhost, no processor) against a
+ * direct @aws-sdk/lib-storage multipart upload of the same bytes with the same
+ * part size and part concurrency, alternated round by round (order rotated).
+ *
+ * Env: BENCH_S3_SIZE_MB (single upload, MiB, default 1024), BENCH_S3_CONCURRENT
+ * (default 50), BENCH_S3_CONCURRENT_MB (each, MiB, default 20), BENCH_S3_ROUNDS
+ * (default 3); S3_PART_SIZE and S3_MAX_CONCURRENT_PART_UPLOADS go to both sides.
+ * RGW keeps data in memory (4 GiB): every run's objects are deleted and
+ * garbage-collected before the next.
+ */
+
+const SECTION = 'upload throughput (S3, Ceph RGW)';
+const BASELINE: S3VariantName = 'direct';
+const VARIANTS: readonly S3VariantName[] = ['direct', 'ours'];
+
+function workloads(): Workload[] {
+  const single = envNumber('BENCH_S3_SIZE_MB', 1024);
+  const count = Math.round(envNumber('BENCH_S3_CONCURRENT', 50));
+  const each = envNumber('BENCH_S3_CONCURRENT_MB', 20);
+  return [
+    { key: 'single', label: `s3 1x${single}MiB`, uploadBytes: Math.round(single * MIB), concurrency: 1, rssLimitMiB: 150 },
+    { key: 'concurrent', label: `s3 ${count}x${each}MiB`, uploadBytes: Math.round(each * MIB), concurrency: count, rssLimitMiB: 300 },
+  ];
+}
+
+const rotate = <T>(items: readonly T[], by: number): T[] => items.map((_, i) => items[(i + by) % items.length]!);
+
+async function collect(ctx: BenchContext, stack: Stack, loads: Workload[], rounds: number): Promise<S3Sample[]> {
+  const samples: S3Sample[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const load of loads) {
+      for (const variant of rotate(VARIANTS, round)) {
+        ctx.log(`round ${round + 1}/${rounds} ${load.label} ${variant} …`);
+        const s = await runS3Once(ctx, stack, variant, load, round);
+        const rss = s.server ? `, server peak RSS ${s.server.peakRssMiB.toFixed(0)} MiB` : '';
+        ctx.log(`  ${s.mibPerSecond.toFixed(0)} MiB/s, ${s.wallSeconds.toFixed(2)} s${rss}, CPU ${s.cpuSecondsPerGiB.toFixed(2)} s/GiB`);
+        samples.push(s);
+      }
+    }
+  }
+  return samples;
+}
+
+type Metric = Readonly<{ label: string; unit: string; of: (s: S3Sample) => number }>;
+
+const THROUGHPUT: Metric = { label: 'throughput', unit: 'MiB/s', of: (s) => s.mibPerSecond };
+const RSS: Metric = { label: 'server peak RSS', unit: 'MiB', of: (s) => s.server?.peakRssMiB ?? Number.NaN };
+const IDLE_RSS: Metric = { label: 'server RSS at start', unit: 'MiB', of: (s) => s.server?.startRssMiB ?? Number.NaN };
+const SERVER_CPU: Metric = { label: 'server CPU per GiB', unit: 'cpu-s/GiB', of: (s) => s.cpuSecondsPerGiB };
+const CLIENT_CPU: Metric = { label: 'client CPU per GiB', unit: 'cpu-s/GiB', of: (s) => s.cpuSecondsPerGiB };
+
+function measure(samples: S3Sample[], load: Workload, metric: Metric, variant: S3VariantName, opts: { ratio?: boolean; target?: Target } = {}): Measurement {
+  const series = (name: S3VariantName) => samples.filter((s) => s.workload === load.key && s.variant === name).map(metric.of);
+  const values = series(variant);
+  const value = median(values);
+  const ratio = opts.ratio ? pairedRatio(values, series(BASELINE)) : undefined;
+  const name = variant === 'direct' ? 'direct lib-storage' : 'ours';
+  return {
+    section: SECTION,
+    name: `${load.label} ${name} ${metric.label}`,
+    value,
+    unit: metric.unit,
+    ratio,
+    baseline: opts.ratio ? BASELINE : undefined,
+    target: opts.target,
+    pass: judge(opts.target, value, ratio),
+    min: minOf(values),
+    max: maxOf(values),
+  };
+}
+
+function workloadMeasurements(samples: S3Sample[], load: Workload): Measurement[] {
+  return [
+    measure(samples, load, THROUGHPUT, 'direct', { ratio: true }),
+    measure(samples, load, THROUGHPUT, 'ours', { ratio: true, target: { on: 'ratio', op: '>=', limit: 0.8 } }),
+    ...(load.key === 'single' ? [measure(samples, load, IDLE_RSS, 'ours')] : []),
+    measure(samples, load, RSS, 'ours', { target: { on: 'value', op: '<=', limit: load.rssLimitMiB } }),
+    measure(samples, load, CLIENT_CPU, 'direct'),
+    measure(samples, load, SERVER_CPU, 'ours'),
+  ];
+}
+
+async function run(ctx: BenchContext): Promise<SectionResult> {
+  const loads = workloads();
+  const rounds = Math.round(envNumber('BENCH_S3_ROUNDS', 3));
+  const stack = await openStack(ctx, 's3');
+  try {
+    ctx.log(`${SECTION}: ${loads.map((l) => l.label).join(', ')}; ${rounds} round(s); parts ${partSize() / MIB} MiB x ${partConcurrency()} in flight; buckets ${stack.originals}`);
+    const samples = await collect(ctx, stack, loads, rounds);
+    return { measurements: loads.flatMap((load) => workloadMeasurements(samples, load)), raw: { rounds, workloads: loads, partSize: partSize(), partConcurrency: partConcurrency(), samples } };
+  } finally {
+    await stack.close();
+  }
+}
+
+export const s3Throughput: Section = { name: 's3-throughput', run };

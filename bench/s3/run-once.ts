@@ -1,0 +1,105 @@
+import path from 'node:path';
+import type { ClientResult, S3DirectJob } from '../clients/protocol.ts';
+import { tempDir } from '../lib/cleanup.ts';
+import { monitorProcess, type ProcUsage } from '../lib/proc-monitor.ts';
+import { runClient, startServer } from '../lib/process.ts';
+import { assertSizes, emptyBucket } from '../lib/s3.ts';
+import { collectRgwGarbage } from '../lib/services.ts';
+import type { Stack } from '../lib/stack.ts';
+import { envNumber } from '../lib/stats.ts';
+import type { BenchContext } from '../lib/types.ts';
+import { clientJob, MIB, runClientJob, WARMUP_BYTES, type Workload } from '../upload/run-once.ts';
+
+/**
+ * One timed transfer into S3: either our server (fresh process, tus client in
+ * its own process) or lib-storage straight to RGW (its own process). Every
+ * object is checked with HeadObject, then deleted and garbage-collected so the
+ * in-memory RGW never holds more than one run's data.
+ */
+
+export type S3VariantName = 'direct' | 'ours';
+
+export type S3Sample = Readonly<{
+  variant: S3VariantName;
+  workload: string;
+  round: number;
+  mibPerSecond: number;
+  wallSeconds: number;
+  /** Our server's process; the direct variant has no server. */
+  server: ProcUsage | undefined;
+  /** CPU seconds per GiB sent: our server's for ours, the client's for direct. */
+  cpuSecondsPerGiB: number;
+  client: ClientResult;
+}>;
+
+/** The server's defaults (config/schema.ts); the baseline must use the same values. */
+export const partSize = (): number => envNumber('S3_PART_SIZE', 8 * MIB);
+export const partConcurrency = (): number => envNumber('S3_MAX_CONCURRENT_PART_UPLOADS', 8);
+const CLIENT_TIMEOUT_MS = 5 * 60_000;
+const DIRECT_SCRIPT = path.join(import.meta.dirname, '..', 'clients', 's3-direct-client.ts');
+
+type Transfer = { client: ClientResult; server: ProcUsage | undefined; keys: string[] };
+
+async function viaOurServer(ctx: BenchContext, stack: Stack, load: Workload): Promise<Transfer> {
+  // Part buffers (@tus/s3-store writes each part to a temp file) go to a directory of this run.
+  const tmp = await tempDir(ctx.tmpRoot, 's3-parts-');
+  try {
+    const env = { ...stack.env, UPLOAD_TMP_DIR: tmp.dir };
+    const server = await startServer({ name: 'ours (s3)', script: path.join(ctx.root, 'server', 'main.ts'), cwd: ctx.root, env });
+    try {
+      const monitor = monitorProcess(server.pid);
+      const job = clientJob({ mode: 'tus', url: `http://127.0.0.1:${server.port}/files`, token: stack.token, uploadBytes: load.uploadBytes, concurrency: load.concurrency, warmupBytes: WARMUP_BYTES });
+      const client = await runClientJob(ctx, job).catch((err: unknown) => {
+        monitor.stop(); // its sampling timer would keep the bench alive
+        throw err;
+      });
+      const usage = monitor.stop();
+      return { client, server: usage, keys: (client.ids ?? []).map((id) => `${stack.userId}/${id}`) };
+    } finally {
+      await server.stop();
+    }
+  } finally {
+    await tmp.remove();
+  }
+}
+
+async function direct(ctx: BenchContext, stack: Stack, load: Workload, round: number): Promise<Transfer> {
+  const { endpoint, region, accessKeyId, secretAccessKey } = stack.s3Settings;
+  const job: S3DirectJob = {
+    endpoint,
+    region,
+    bucket: stack.originals,
+    keyPrefix: `direct/${load.key}-${round}-`,
+    uploadBytes: load.uploadBytes,
+    concurrency: load.concurrency,
+    warmupBytes: WARMUP_BYTES,
+    partSize: partSize(),
+    queueSize: partConcurrency(),
+  };
+  const env = { S3_ACCESS_KEY_ID: accessKeyId, S3_SECRET_ACCESS_KEY: secretAccessKey };
+  const client = await runClient<ClientResult>({ name: 'client(s3-direct)', script: DIRECT_SCRIPT, cwd: ctx.root, env, args: [JSON.stringify(job)] }, CLIENT_TIMEOUT_MS);
+  return { client, server: undefined, keys: client.ids ?? [] };
+}
+
+export async function runS3Once(ctx: BenchContext, stack: Stack, variant: S3VariantName, load: Workload, round: number): Promise<S3Sample> {
+  try {
+    const { client, server, keys } = variant === 'ours' ? await viaOurServer(ctx, stack, load) : await direct(ctx, stack, load, round);
+    if (keys.length !== load.concurrency) throw new Error(`${variant} ${load.label}: ${keys.length} uploads reported, expected ${load.concurrency}`);
+    await assertSizes(stack.s3, stack.originals, keys, load.uploadBytes, `${variant} ${load.label}`);
+    const sentGiB = (client.bytes + WARMUP_BYTES) / (1024 * MIB);
+    const cpu = server ? server.cpuSeconds : client.clientCpuSeconds;
+    return {
+      variant,
+      workload: load.key,
+      round,
+      mibPerSecond: client.bytes / MIB / (client.ms / 1000),
+      wallSeconds: client.ms / 1000,
+      server,
+      cpuSecondsPerGiB: cpu / sentGiB,
+      client,
+    };
+  } finally {
+    await emptyBucket(stack.s3, stack.originals);
+    await collectRgwGarbage(ctx);
+  }
+}
