@@ -8,9 +8,9 @@ import type { BenchContext } from './types.ts';
 /**
  * The real services (Redis, RabbitMQ, clamd, Ceph RGW) from test/services/up.sh,
  * started once per bench run and shared by the sections that need them. up.sh
- * leaves services that already run alone; the bench stops only the ones it
- * started itself (none with BENCH_KEEP_SERVICES=1), so a developer's running
- * stack, and the tests using it, are not disturbed.
+ * is idempotent: services that already run are left alone. The bench never
+ * stops them (tests and other developers use the same ones); stop them with
+ * `bash test/services/down.sh` when done.
  */
 
 export type ServiceEnv = Readonly<Record<string, string>>;
@@ -31,33 +31,11 @@ export function services(ctx: BenchContext): Promise<ServiceEnv> {
 }
 
 async function startServices(ctx: BenchContext): Promise<ServiceEnv> {
-  ctx.log('services: bash test/services/up.sh redis rabbitmq clamd s3 …');
-  let output: { stdout: string; stderr: string };
-  try {
-    output = await run('bash', [script(ctx, 'up.sh'), ...SERVICES], { cwd: ctx.root, timeout: UP_TIMEOUT_MS });
-  } catch (err) {
-    stopLater(ctx, startedBy((err as { stderr?: string }).stderr ?? ''));
-    throw err;
-  }
-  stopLater(ctx, startedBy(output.stderr));
+  ctx.log(`services: bash test/services/up.sh ${SERVICES.join(' ')} …`);
+  const output = await run('bash', [script(ctx, 'up.sh'), ...SERVICES], { cwd: ctx.root, timeout: UP_TIMEOUT_MS });
+  const fresh = SERVICES.filter((s) => new RegExp(`^${s} ready on`, 'm').test(output.stderr));
+  if (fresh.length) ctx.log(`services: started ${fresh.join(', ')} (left running; bash test/services/down.sh stops them)`);
   return parseEnvFile(await readFile(output.stdout.trim(), 'utf8'));
-}
-
-/** up.sh says "NAME ready on …" for what it started, "NAME already running on …" for the rest. */
-function startedBy(stderr: string): string[] {
-  return SERVICES.filter((s) => new RegExp(`^${s} ready on`, 'm').test(stderr));
-}
-
-function stopLater(ctx: BenchContext, names: string[]): void {
-  if (names.length === 0) return;
-  if (process.env.BENCH_KEEP_SERVICES === '1') {
-    ctx.log(`services: leaving ${names.join(', ')} running (BENCH_KEEP_SERVICES=1)`);
-    return;
-  }
-  ctx.log(`services: started ${names.join(', ')}; stopping them at the end`);
-  onCleanup(async () => {
-    await run('bash', [script(ctx, 'down.sh'), ...names], { cwd: ctx.root, timeout: 120_000 });
-  });
 }
 
 /** The env file is `export NAME=value` lines (values never quoted). */
