@@ -47,7 +47,7 @@ export type S3DirectJob = Readonly<{
   concurrency: number;
   warmupBytes: number;
   partSize: number;
-  /** Parts in flight per upload (lib-storage's queueSize). */
+  /** Parts in flight, per upload (lib-storage's queueSize) and across all uploads (a client middleware). */
   queueSize: number;
 }>;
 

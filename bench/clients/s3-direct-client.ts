@@ -9,6 +9,11 @@ import { BLOCK_BYTES, type ClientResult, type S3DirectJob } from './protocol.ts'
  * The S3 baseline: the same bytes as the tus client sends, uploaded straight to
  * S3 with @aws-sdk/lib-storage (what an application without our server would
  * do), in its own process. Prints one JSON ClientResult line.
+ *
+ * Same part size and the same cap on parts in flight as our server:
+ * @tus/s3-store's maxConcurrentPartUploads is one semaphore for the whole
+ * server, while lib-storage's queueSize is per upload, so a client middleware
+ * holds every UploadPart to `job.queueSize` at a time across all uploads.
  */
 
 const job = JSON.parse(process.argv[2] ?? '{}') as S3DirectJob;
@@ -23,6 +28,33 @@ const s3 = new S3Client({
   requestChecksumCalculation: 'WHEN_REQUIRED',
   responseChecksumValidation: 'WHEN_REQUIRED',
 });
+
+/** At most `limit` UploadPart requests on the wire at once, across every upload of this client. */
+function capPartsInFlight(client: S3Client, limit: number): void {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = async () => {
+    while (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    active += 1;
+  };
+  const release = () => {
+    active -= 1;
+    waiting.shift()?.();
+  };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'UploadPartCommand') return next(args);
+      await acquire();
+      try {
+        return await next(args);
+      } finally {
+        release();
+      }
+    },
+    { step: 'initialize', name: 'benchPartsInFlight' },
+  );
+}
+capPartsInFlight(s3, job.queueSize);
 
 /** `size` bytes of the repeated block, as a byte stream of unknown length (like a request body). */
 function body(size: number): Readable {
