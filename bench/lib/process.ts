@@ -12,8 +12,10 @@ import { onCleanup } from './cleanup.ts';
 
 export type Spawnable = Readonly<{
   name: string;
-  /** Script run with `node --import=tsx`. */
+  /** Script run with `node [nodeArgs] --import=tsx`. */
   script: string;
+  /** Node flags before the script (e.g. the server's heap settings). */
+  nodeArgs?: readonly string[];
   cwd: string;
   env: Record<string, string>;
   args?: readonly string[];
@@ -31,7 +33,7 @@ const STOP_GRACE_MS = 5_000;
 const TAIL_LINES = 20;
 
 function launch(spec: Spawnable): ChildProcess {
-  return spawn(process.execPath, ['--import=tsx', spec.script, ...(spec.args ?? [])], {
+  return spawn(process.execPath, [...(spec.nodeArgs ?? []), '--import=tsx', spec.script, ...(spec.args ?? [])], {
     cwd: spec.cwd,
     env: { PATH: process.env.PATH ?? '', ...spec.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,6 +5,7 @@ import { monitorProcess, type ProcUsage } from '../lib/proc-monitor.ts';
 import { runClient, startServer } from '../lib/process.ts';
 import { assertSizes, emptyBucket } from '../lib/s3.ts';
 import { collectRgwGarbage } from '../lib/services.ts';
+import { serverNodeFlags } from '../lib/server-command.ts';
 import type { Stack } from '../lib/stack.ts';
 import { envNumber } from '../lib/stats.ts';
 import type { BenchContext } from '../lib/types.ts';
@@ -45,7 +46,8 @@ async function viaOurServer(ctx: BenchContext, stack: Stack, load: Workload): Pr
   const tmp = await tempDir(ctx.tmpRoot, 's3-parts-');
   try {
     const env = { ...stack.env, UPLOAD_TMP_DIR: tmp.dir };
-    const server = await startServer({ name: 'ours (s3)', script: path.join(ctx.root, 'server', 'main.ts'), cwd: ctx.root, env });
+    const nodeArgs = await serverNodeFlags(ctx.root);
+    const server = await startServer({ name: 'ours (s3)', script: path.join(ctx.root, 'server', 'main.ts'), nodeArgs, cwd: ctx.root, env });
     try {
       const monitor = monitorProcess(server.pid);
       const job = clientJob({ mode: 'tus', url: `http://127.0.0.1:${server.port}/files`, token: stack.token, uploadBytes: load.uploadBytes, concurrency: load.concurrency, warmupBytes: WARMUP_BYTES });
