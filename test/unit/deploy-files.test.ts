@@ -119,7 +119,7 @@ test('server and processor can be scaled: no container_name, no published ports,
     t.is(s.ports, undefined, name);
     t.is(s.image, '${APP_IMAGE}', name);
   }
-  t.deepEqual(services.server!.command, ['node', '--import', 'tsx', 'server/main.ts']);
+  t.deepEqual(services.server!.command, ['node', '--max-semi-space-size=2', '--import', 'tsx', 'server/main.ts']);
   t.deepEqual(services.processor!.command, ['node', '--import', 'tsx', 'processor/main.ts']);
 });
 
@@ -204,6 +204,12 @@ test('Dockerfile and compose file use the same server health check', (t) => {
   const cmd = /^HEALTHCHECK\s.*?CMD\s+(\[.*\])$/i.exec(instructions.find((l) => /^HEALTHCHECK\s/i.test(l))!)?.[1];
   t.truthy(cmd);
   t.deepEqual(JSON.parse(cmd!), healthcheckArgv(services.server!));
+});
+
+test('the compose file starts the server as the image does (same Node flags as its CMD)', (t) => {
+  const cmd = /^CMD\s+(\[.*\])$/i.exec(instructions.findLast((l) => /^CMD\s/i.test(l)) ?? '')?.[1];
+  t.truthy(cmd);
+  t.deepEqual(services.server!.command, JSON.parse(cmd!));
 });
 
 test('Dockerfile passes the dockerfile-utils linter', (t) => {
