@@ -5,6 +5,7 @@ import path from 'node:path';
 import { cleanupAll, installSignalCleanup, systemTmp, tempDir } from './lib/cleanup.ts';
 import { renderTable, summarize } from './lib/table.ts';
 import type { BenchContext, Measurement, Section } from './lib/types.ts';
+import { latency } from './latency.ts';
 import { processing } from './processing.ts';
 import { s3Throughput } from './s3-throughput.ts';
 import { uploadThroughput } from './upload-throughput.ts';
@@ -19,7 +20,7 @@ import { uploadThroughput } from './upload-throughput.ts';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RESULTS_DIR = path.join(import.meta.dirname, 'results');
 
-const SECTIONS: readonly Section[] = [uploadThroughput, processing, s3Throughput];
+const SECTIONS: readonly Section[] = [uploadThroughput, s3Throughput, processing, latency];
 
 function selectedSections(): Section[] {
   const wanted = process.env.BENCH_SECTIONS?.split(',').map((s) => s.trim()).filter(Boolean);

@@ -19,6 +19,8 @@ export type Spawnable = Readonly<{
   cwd: string;
   env: Record<string, string>;
   args?: readonly string[];
+  /** Every stdout line of a long-running child (e.g. to read its JSON logs). */
+  onLine?: (line: string) => void;
 }>;
 
 export type ServerProcess = Readonly<{
@@ -90,6 +92,7 @@ async function startUntil<T>(spec: Spawnable, ready: (line: string) => T | undef
   let resolveValue: (value: T) => void = () => {};
   const readyValue = new Promise<T>((resolve) => (resolveValue = resolve));
   const stdout = follow(child.stdout!, (line) => {
+    spec.onLine?.(line);
     const value = ready(line);
     if (value !== undefined) resolveValue(value);
   });
