@@ -91,10 +91,14 @@ async function startUntil<T>(spec: Spawnable, ready: (line: string) => T | undef
   const stderr = follow(child.stderr!);
   let resolveValue: (value: T) => void = () => {};
   const readyValue = new Promise<T>((resolve) => (resolveValue = resolve));
+  let isReady = false;
   const stdout = follow(child.stdout!, (line) => {
     spec.onLine?.(line);
+    if (isReady) return; // a busy server logs a line per request: parse only until ready
     const value = ready(line);
-    if (value !== undefined) resolveValue(value);
+    if (value === undefined) return;
+    isReady = true;
+    resolveValue(value);
   });
   const failed = new Promise<never>((_, reject) => {
     const timer = setTimeout(() => reject(new Error(`${spec.name}: not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);

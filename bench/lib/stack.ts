@@ -34,6 +34,7 @@ export async function openStack(ctx: BenchContext, name: string): Promise<Stack>
   const s3 = s3Client(settings);
   const buckets = await freshBuckets(ctx, s3, `bench-${name}`);
   const vhost = await privateVhost(ctx, svc, `bench-${name}`);
+  const redisPrefix = `bench-${name}-${randomBytes(4).toString('hex')}:`;
   const secret = `bench-secret-${randomBytes(24).toString('hex')}`;
   const token = await signToken(secret, { userId: USER_ID, ttlSeconds: 24 * 3600 });
   const env = {
@@ -55,7 +56,7 @@ export async function openStack(ctx: BenchContext, name: string): Promise<Stack>
     ...passThrough('S3_PART_SIZE', 'S3_MAX_CONCURRENT_PART_UPLOADS'),
     REDIS_URL: need(svc, 'REDIS_URL'),
     // Tests share this Redis: a prefix of our own keeps their outbox relays off our events.
-    REDIS_KEY_PREFIX: `bench-${name}-${randomBytes(4).toString('hex')}:`,
+    REDIS_KEY_PREFIX: redisPrefix,
     AMQP_URL: vhost.url,
     // The processor scans with it; production config wants a scanner named in both processes.
     CLAMD_HOST: need(svc, 'CLAMD_HOST'),
@@ -64,6 +65,7 @@ export async function openStack(ctx: BenchContext, name: string): Promise<Stack>
   const close = async () => {
     await vhost.remove();
     await buckets.remove();
+    await deleteKeys(need(svc, 'REDIS_URL'), redisPrefix);
   };
   return {
     s3,
@@ -76,6 +78,20 @@ export async function openStack(ctx: BenchContext, name: string): Promise<Stack>
     userId: USER_ID,
     close,
   };
+}
+
+/** Removes what the servers of a stack left in the shared Redis (outbox, locks, status, records). */
+async function deleteKeys(url: string, prefix: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    await redis.connect();
+    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>) {
+      if (keys.length) await redis.unlink(...keys);
+    }
+  } finally {
+    redis.disconnect();
+  }
 }
 
 /** Server settings the bench caller set, so the direct baseline can use the same values. */
