@@ -8,7 +8,11 @@ import { MIB, type Workload } from './upload/run-once.ts';
  * Section: upload throughput into S3 (the Ceph RGW test server). Our server
  * (STORAGE=s3, Redis, RabbitMQ on a private vhost, no processor) against a
  * direct @aws-sdk/lib-storage multipart upload of the same bytes with the same
- * part size and part concurrency, alternated round by round (order rotated).
+ * part size and the same cap on parts in flight across all uploads, alternated
+ * round by round (order rotated). Every process involved (client, our server,
+ * radosgw and the OSD) is CPU-accounted per GiB: they share this machine's
+ * cores, so where the machine is saturated the throughput ratio follows the
+ * ratio of total CPU per GiB.
  *
  * Env: BENCH_S3_SIZE_MB (single upload, MiB, default 1024), BENCH_S3_CONCURRENT
  * (default 50), BENCH_S3_CONCURRENT_MB (each, MiB, default 20), BENCH_S3_ROUNDS
@@ -41,7 +45,8 @@ async function collect(ctx: BenchContext, stack: Stack, loads: Workload[], round
         ctx.log(`round ${round + 1}/${rounds} ${load.label} ${variant} …`);
         const s = await runS3Once(ctx, stack, variant, load, round);
         const rss = s.server ? `, server peak RSS ${s.server.peakRssMiB.toFixed(0)} MiB` : '';
-        ctx.log(`  ${s.mibPerSecond.toFixed(0)} MiB/s, ${s.wallSeconds.toFixed(2)} s${rss}, CPU ${s.cpuSecondsPerGiB.toFixed(2)} s/GiB`);
+        const server = s.serverCpuSecondsPerGiB === undefined ? '' : `, server ${s.serverCpuSecondsPerGiB.toFixed(2)}`;
+        ctx.log(`  ${s.mibPerSecond.toFixed(0)} MiB/s, ${s.wallSeconds.toFixed(2)} s${rss}; CPU s/GiB: client ${s.clientCpuSecondsPerGiB.toFixed(2)}${server}, RGW+OSD ${s.s3ServerCpuSecondsPerGiB.toFixed(2)}; machine ${(s.machineBusy * 100).toFixed(0)}% busy`);
         samples.push(s);
       }
     }
@@ -54,8 +59,10 @@ type Metric = Readonly<{ label: string; unit: string; of: (s: S3Sample) => numbe
 const THROUGHPUT: Metric = { label: 'throughput', unit: 'MiB/s', of: (s) => s.mibPerSecond };
 const RSS: Metric = { label: 'server peak RSS', unit: 'MiB', of: (s) => s.server?.peakRssMiB ?? Number.NaN };
 const IDLE_RSS: Metric = { label: 'server RSS at start', unit: 'MiB', of: (s) => s.server?.startRssMiB ?? Number.NaN };
-const SERVER_CPU: Metric = { label: 'server CPU per GiB', unit: 'cpu-s/GiB', of: (s) => s.cpuSecondsPerGiB };
-const CLIENT_CPU: Metric = { label: 'client CPU per GiB', unit: 'cpu-s/GiB', of: (s) => s.cpuSecondsPerGiB };
+const SERVER_CPU: Metric = { label: 'server CPU per GiB', unit: 'cpu-s/GiB', of: (s) => s.serverCpuSecondsPerGiB ?? Number.NaN };
+const CLIENT_CPU: Metric = { label: 'client CPU per GiB', unit: 'cpu-s/GiB', of: (s) => s.clientCpuSecondsPerGiB };
+const S3_CPU: Metric = { label: 'RGW+OSD CPU per GiB', unit: 'cpu-s/GiB', of: (s) => s.s3ServerCpuSecondsPerGiB };
+const TOTAL_CPU: Metric = { label: 'CPU per GiB, all processes', unit: 'cpu-s/GiB', of: (s) => s.totalCpuSecondsPerGiB };
 
 function measure(samples: S3Sample[], load: Workload, metric: Metric, variant: S3VariantName, opts: { ratio?: boolean; target?: Target } = {}): Measurement {
   const series = (name: S3VariantName) => samples.filter((s) => s.workload === load.key && s.variant === name).map(metric.of);
@@ -84,7 +91,12 @@ function workloadMeasurements(samples: S3Sample[], load: Workload): Measurement[
     ...(load.key === 'single' ? [measure(samples, load, IDLE_RSS, 'ours')] : []),
     measure(samples, load, RSS, 'ours', { target: { on: 'value', op: '<=', limit: load.rssLimitMiB } }),
     measure(samples, load, CLIENT_CPU, 'direct'),
+    measure(samples, load, CLIENT_CPU, 'ours'),
     measure(samples, load, SERVER_CPU, 'ours'),
+    measure(samples, load, S3_CPU, 'direct'),
+    measure(samples, load, S3_CPU, 'ours'),
+    measure(samples, load, TOTAL_CPU, 'direct', { ratio: true }),
+    measure(samples, load, TOTAL_CPU, 'ours', { ratio: true }),
   ];
 }
 

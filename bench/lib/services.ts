@@ -82,3 +82,10 @@ export async function collectRgwGarbage(ctx: BenchContext): Promise<void> {
     gcWarned = true;
   }
 }
+
+/** PIDs of the test S3 server's processes (radosgw and the OSD that stores its data), for CPU accounting. */
+export async function s3ServerPids(): Promise<number[]> {
+  const dir = path.join(servicesDir(), 'ceph', 'run');
+  const pids = await Promise.all(['rgw.pid', 'osd.0.pid'].map((f) => readFile(path.join(dir, f), 'utf8').then(Number, () => Number.NaN)));
+  return pids.filter((p) => Number.isInteger(p) && p > 0);
+}

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import type { ClientResult, S3DirectJob } from '../clients/protocol.ts';
 import { tempDir } from '../lib/cleanup.ts';
-import { monitorProcess, type ProcUsage } from '../lib/proc-monitor.ts';
+import { cpuSecondsOf, machineCpu, monitorProcess, type ProcUsage } from '../lib/proc-monitor.ts';
 import { runClient, startServer } from '../lib/process.ts';
 import { assertSizes, emptyBucket } from '../lib/s3.ts';
-import { collectRgwGarbage } from '../lib/services.ts';
+import { collectRgwGarbage, s3ServerPids } from '../lib/services.ts';
 import { serverNodeFlags } from '../lib/server-command.ts';
 import type { Stack } from '../lib/stack.ts';
 import { envNumber } from '../lib/stats.ts';
@@ -28,8 +28,14 @@ export type S3Sample = Readonly<{
   wallSeconds: number;
   /** Our server's process; the direct variant has no server. */
   server: ProcUsage | undefined;
-  /** CPU seconds per GiB sent: our server's for ours, the client's for direct. */
-  cpuSecondsPerGiB: number;
+  /** CPU seconds per GiB sent, of each party: the client process, our server (ours only), the S3 server itself (radosgw + OSD). */
+  clientCpuSecondsPerGiB: number;
+  serverCpuSecondsPerGiB: number | undefined;
+  s3ServerCpuSecondsPerGiB: number;
+  /** All parties together: on a machine whose cores they share, throughput is at most cores / this. */
+  totalCpuSecondsPerGiB: number;
+  /** Share of the whole machine's CPU (all cores) busy during the transfer, 0..1. */
+  machineBusy: number;
   client: ClientResult;
 }>;
 
@@ -85,11 +91,17 @@ async function direct(ctx: BenchContext, stack: Stack, load: Workload, round: nu
 
 export async function runS3Once(ctx: BenchContext, stack: Stack, variant: S3VariantName, load: Workload, round: number): Promise<S3Sample> {
   try {
+    const s3Pids = await s3ServerPids();
+    const s3CpuBefore = cpuSecondsOf(s3Pids);
+    const machineBefore = machineCpu();
     const { client, server, keys } = variant === 'ours' ? await viaOurServer(ctx, stack, load) : await direct(ctx, stack, load, round);
+    const machineAfter = machineCpu();
+    const s3Cpu = cpuSecondsOf(s3Pids) - s3CpuBefore;
     if (keys.length !== load.concurrency) throw new Error(`${variant} ${load.label}: ${keys.length} uploads reported, expected ${load.concurrency}`);
     await assertSizes(stack.s3, stack.originals, keys, load.uploadBytes, `${variant} ${load.label}`);
     const sentGiB = (client.bytes + WARMUP_BYTES) / (1024 * MIB);
-    const cpu = server ? server.cpuSeconds : client.clientCpuSeconds;
+    const timedGiB = client.bytes / (1024 * MIB);
+    const perGiB = { client: client.clientCpuSeconds / timedGiB, server: server ? server.cpuSeconds / sentGiB : undefined, s3: s3Cpu / sentGiB };
     return {
       variant,
       workload: load.key,
@@ -97,7 +109,12 @@ export async function runS3Once(ctx: BenchContext, stack: Stack, variant: S3Vari
       mibPerSecond: client.bytes / MIB / (client.ms / 1000),
       wallSeconds: client.ms / 1000,
       server,
-      cpuSecondsPerGiB: cpu / sentGiB,
+      clientCpuSecondsPerGiB: perGiB.client,
+      serverCpuSecondsPerGiB: perGiB.server,
+      s3ServerCpuSecondsPerGiB: perGiB.s3,
+      totalCpuSecondsPerGiB: perGiB.client + (perGiB.server ?? 0) + perGiB.s3,
+      // Includes server start-up and warm-up (ours) or client start-up: context, not a figure to compare closely.
+      machineBusy: (machineAfter.busy - machineBefore.busy) / (machineAfter.total - machineBefore.total),
       client,
     };
   } finally {
