@@ -8,7 +8,8 @@ import { MIB, type Workload } from './upload/run-once.ts';
  * Section: upload throughput into S3 (the Ceph RGW test server). Our server
  * (STORAGE=s3, Redis, RabbitMQ on a private vhost, no processor) against a
  * direct @aws-sdk/lib-storage multipart upload of the same bytes with the same
- * part size and the same cap on parts in flight across all uploads, alternated
+ * part size and the same cap on parts in flight across all uploads, and
+ * against bare @tus/server + @tus/s3-store (the library alone), alternated
  * round by round (order rotated). Every process involved (client, our server,
  * radosgw and the OSD) is CPU-accounted per GiB: they share this machine's
  * cores, so where the machine is saturated the throughput ratio follows the
@@ -23,7 +24,8 @@ import { MIB, type Workload } from './upload/run-once.ts';
 
 const SECTION = 'upload throughput (S3, Ceph RGW)';
 const BASELINE: S3VariantName = 'direct';
-const VARIANTS: readonly S3VariantName[] = ['direct', 'ours'];
+const VARIANTS: readonly S3VariantName[] = ['direct', 'bare-tus', 'ours'];
+const LABEL: Record<S3VariantName, string> = { direct: 'direct lib-storage', 'bare-tus': 'bare-tus', ours: 'ours' };
 
 function workloads(): Workload[] {
   const single = envNumber('BENCH_S3_SIZE_MB', 1024);
@@ -64,19 +66,18 @@ const CLIENT_CPU: Metric = { label: 'client CPU per GiB', unit: 'cpu-s/GiB', of:
 const S3_CPU: Metric = { label: 'RGW+OSD CPU per GiB', unit: 'cpu-s/GiB', of: (s) => s.s3ServerCpuSecondsPerGiB };
 const TOTAL_CPU: Metric = { label: 'CPU per GiB, all processes', unit: 'cpu-s/GiB', of: (s) => s.totalCpuSecondsPerGiB };
 
-function measure(samples: S3Sample[], load: Workload, metric: Metric, variant: S3VariantName, opts: { ratio?: boolean; target?: Target } = {}): Measurement {
+function measure(samples: S3Sample[], load: Workload, metric: Metric, variant: S3VariantName, opts: { against?: S3VariantName; target?: Target } = {}): Measurement {
   const series = (name: S3VariantName) => samples.filter((s) => s.workload === load.key && s.variant === name).map(metric.of);
   const values = series(variant);
   const value = median(values);
-  const ratio = opts.ratio ? pairedRatio(values, series(BASELINE)) : undefined;
-  const name = variant === 'direct' ? 'direct lib-storage' : 'ours';
+  const ratio = opts.against ? pairedRatio(values, series(opts.against)) : undefined;
   return {
     section: SECTION,
-    name: `${load.label} ${name} ${metric.label}`,
+    name: `${load.label} ${LABEL[variant]} ${metric.label}`,
     value,
     unit: metric.unit,
     ratio,
-    baseline: opts.ratio ? BASELINE : undefined,
+    baseline: opts.against ? LABEL[opts.against] : undefined,
     target: opts.target,
     pass: judge(opts.target, value, ratio),
     min: minOf(values),
@@ -85,18 +86,21 @@ function measure(samples: S3Sample[], load: Workload, metric: Metric, variant: S
 }
 
 function workloadMeasurements(samples: S3Sample[], load: Workload): Measurement[] {
+  const vsDirect = { against: BASELINE };
   return [
-    measure(samples, load, THROUGHPUT, 'direct', { ratio: true }),
-    measure(samples, load, THROUGHPUT, 'ours', { ratio: true, target: { on: 'ratio', op: '>=', limit: 0.8 } }),
+    measure(samples, load, THROUGHPUT, 'direct', vsDirect),
+    measure(samples, load, THROUGHPUT, 'bare-tus', vsDirect),
+    measure(samples, load, THROUGHPUT, 'ours', { ...vsDirect, target: { on: 'ratio', op: '>=', limit: 0.8 } }),
+    measure(samples, load, THROUGHPUT, 'ours', { against: 'bare-tus' }),
     ...(load.key === 'single' ? [measure(samples, load, IDLE_RSS, 'ours')] : []),
+    measure(samples, load, RSS, 'bare-tus'),
     measure(samples, load, RSS, 'ours', { target: { on: 'value', op: '<=', limit: load.rssLimitMiB } }),
     measure(samples, load, CLIENT_CPU, 'direct'),
-    measure(samples, load, CLIENT_CPU, 'ours'),
-    measure(samples, load, SERVER_CPU, 'ours'),
+    measure(samples, load, SERVER_CPU, 'bare-tus'),
+    measure(samples, load, SERVER_CPU, 'ours', { against: 'bare-tus' }),
     measure(samples, load, S3_CPU, 'direct'),
     measure(samples, load, S3_CPU, 'ours'),
-    measure(samples, load, TOTAL_CPU, 'direct', { ratio: true }),
-    measure(samples, load, TOTAL_CPU, 'ours', { ratio: true }),
+    ...VARIANTS.map((v) => measure(samples, load, TOTAL_CPU, v, vsDirect)),
   ];
 }
 

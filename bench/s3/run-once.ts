@@ -12,13 +12,13 @@ import type { BenchContext } from '../lib/types.ts';
 import { clientJob, MIB, runClientJob, WARMUP_BYTES, type Workload } from '../upload/run-once.ts';
 
 /**
- * One timed transfer into S3: either our server (fresh process, tus client in
- * its own process) or lib-storage straight to RGW (its own process). Every
+ * One timed transfer into S3: our server or bare @tus/server (fresh process,
+ * tus client in its own process), or lib-storage straight to RGW (its own process). Every
  * object is checked with HeadObject, then deleted and garbage-collected so the
  * in-memory RGW never holds more than one run's data.
  */
 
-export type S3VariantName = 'direct' | 'ours';
+export type S3VariantName = 'direct' | 'bare-tus' | 'ours';
 
 export type S3Sample = Readonly<{
   variant: S3VariantName;
@@ -47,22 +47,48 @@ const DIRECT_SCRIPT = path.join(import.meta.dirname, '..', 'clients', 's3-direct
 
 type Transfer = { client: ClientResult; server: ProcUsage | undefined; keys: string[] };
 
-async function viaOurServer(ctx: BenchContext, stack: Stack, load: Workload): Promise<Transfer> {
-  // Part buffers (@tus/s3-store writes each part to a temp file) go to a directory of this run.
+/** A tus server child (ours, or the library alone) uploading into the stack's bucket. */
+type TusServer = Readonly<{ name: string; script: string; nodeArgs: string[]; env: Record<string, string>; token: string | undefined; keyOf: (id: string) => string }>;
+
+async function ourServer(ctx: BenchContext, stack: Stack): Promise<TusServer> {
+  return {
+    name: 'ours (s3)',
+    script: path.join(ctx.root, 'server', 'main.ts'),
+    nodeArgs: await serverNodeFlags(ctx.root),
+    env: stack.env,
+    token: stack.token,
+    keyOf: (id) => `${stack.userId}/${id}`,
+  };
+}
+
+function bareTusServer(ctx: BenchContext, stack: Stack): TusServer {
+  const { endpoint, region, accessKeyId, secretAccessKey } = stack.s3Settings;
+  const env = { S3_ENDPOINT: endpoint, S3_REGION: region, S3_ACCESS_KEY_ID: accessKeyId, S3_SECRET_ACCESS_KEY: secretAccessKey, S3_BUCKET: stack.originals };
+  return {
+    name: 'bare-tus (s3)',
+    script: path.join(import.meta.dirname, '..', 'servers', 'bare-tus-s3.ts'),
+    nodeArgs: [],
+    env: { ...env, S3_PART_SIZE: String(partSize()), S3_MAX_CONCURRENT_PART_UPLOADS: String(partConcurrency()) },
+    token: undefined,
+    keyOf: (id) => id,
+  };
+}
+
+async function viaTusServer(ctx: BenchContext, spec: TusServer, load: Workload): Promise<Transfer> {
+  // Part buffers (@tus/s3-store writes each part to a temp file in os.tmpdir()) go to a directory of this run.
   const tmp = await tempDir(ctx.tmpRoot, 's3-parts-');
   try {
-    const env = { ...stack.env, UPLOAD_TMP_DIR: tmp.dir };
-    const nodeArgs = await serverNodeFlags(ctx.root);
-    const server = await startServer({ name: 'ours (s3)', script: path.join(ctx.root, 'server', 'main.ts'), nodeArgs, cwd: ctx.root, env });
+    const env = { ...spec.env, UPLOAD_TMP_DIR: tmp.dir, TMPDIR: tmp.dir };
+    const server = await startServer({ name: spec.name, script: spec.script, nodeArgs: spec.nodeArgs, cwd: ctx.root, env });
     try {
       const monitor = monitorProcess(server.pid);
-      const job = clientJob({ mode: 'tus', url: `http://127.0.0.1:${server.port}/files`, token: stack.token, uploadBytes: load.uploadBytes, concurrency: load.concurrency, warmupBytes: WARMUP_BYTES });
+      const job = clientJob({ mode: 'tus', url: `http://127.0.0.1:${server.port}/files`, token: spec.token, uploadBytes: load.uploadBytes, concurrency: load.concurrency, warmupBytes: WARMUP_BYTES });
       const client = await runClientJob(ctx, job).catch((err: unknown) => {
         monitor.stop(); // its sampling timer would keep the bench alive
         throw err;
       });
       const usage = monitor.stop();
-      return { client, server: usage, keys: (client.ids ?? []).map((id) => `${stack.userId}/${id}`) };
+      return { client, server: usage, keys: (client.ids ?? []).map(spec.keyOf) };
     } finally {
       await server.stop();
     }
@@ -94,7 +120,8 @@ export async function runS3Once(ctx: BenchContext, stack: Stack, variant: S3Vari
     const s3Pids = await s3ServerPids();
     const s3CpuBefore = cpuSecondsOf(s3Pids);
     const machineBefore = machineCpu();
-    const { client, server, keys } = variant === 'ours' ? await viaOurServer(ctx, stack, load) : await direct(ctx, stack, load, round);
+    const { client, server, keys } =
+      variant === 'direct' ? await direct(ctx, stack, load, round) : await viaTusServer(ctx, variant === 'ours' ? await ourServer(ctx, stack) : bareTusServer(ctx, stack), load);
     const machineAfter = machineCpu();
     const s3Cpu = cpuSecondsOf(s3Pids) - s3CpuBefore;
     if (keys.length !== load.concurrency) throw new Error(`${variant} ${load.label}: ${keys.length} uploads reported, expected ${load.concurrency}`);
