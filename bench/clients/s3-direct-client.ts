@@ -1,9 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { BLOCK_BYTES, type ClientResult, type S3DirectJob } from './protocol.ts';
+import { timedUploads } from './timed-run.ts';
 
 /**
  * The S3 baseline: the same bytes as the tus client sends, uploaded straight to
@@ -78,27 +78,9 @@ async function upload(key: string, size: number): Promise<number> {
   return size;
 }
 
-async function timedUpload(n: number): Promise<{ bytes: number; ms: number }> {
-  const started = performance.now();
-  const bytes = await upload(`${job.keyPrefix}${n}`, job.uploadBytes);
-  return { bytes, ms: performance.now() - started };
-}
-
 async function main(): Promise<void> {
-  if (job.warmupBytes > 0) await upload(`${job.keyPrefix}warmup`, job.warmupBytes);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const done = await Promise.all(Array.from({ length: job.concurrency }, (_, n) => timedUpload(n)));
-  const ms = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  const result: ClientResult = {
-    bytes: done.reduce((sum, d) => sum + d.bytes, 0),
-    ms,
-    uploads: done.length,
-    uploadMs: done.map((d) => Math.round(d.ms)),
-    clientCpuSeconds: (used.user + used.system) / 1e6,
-    ids: done.map((_, n) => `${job.keyPrefix}${n}`),
-  };
+  const timed = await timedUploads(job, (size, n) => upload(n < 0 ? `${job.keyPrefix}warmup` : `${job.keyPrefix}${n}`, size));
+  const result: ClientResult = { ...timed, ids: Array.from({ length: job.concurrency }, (_, n) => `${job.keyPrefix}${n}`) };
   s3.destroy();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import { BLOCK_BYTES, TUS_FILETYPE, type ClientJob, type ClientResult } from './protocol.ts';
+import { timedUploads } from './timed-run.ts';
 
 /**
  * The load generator, run in its own process so it never shares an event loop
@@ -95,27 +95,9 @@ const diskWrite = (size: number, n: number): Promise<number> => writeFile(path.j
 const uploadOnce = (size: number, n: number): Promise<number> =>
   job.mode === 'raw' ? rawUpload(size) : job.mode === 'tus' ? tusUpload(size, n) : diskWrite(size, n);
 
-async function timedUpload(n: number): Promise<{ bytes: number; ms: number }> {
-  const started = performance.now();
-  const bytes = await uploadOnce(job.uploadBytes, n);
-  return { bytes, ms: performance.now() - started };
-}
-
 async function main(): Promise<void> {
-  if (job.warmupBytes > 0) await uploadOnce(job.warmupBytes, -1);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const done = await Promise.all(Array.from({ length: job.concurrency }, (_, n) => timedUpload(n)));
-  const ms = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  const result: ClientResult = {
-    bytes: done.reduce((sum, d) => sum + d.bytes, 0),
-    ms,
-    uploads: done.length,
-    uploadMs: done.map((d) => Math.round(d.ms)),
-    clientCpuSeconds: (used.user + used.system) / 1e6,
-    ...(job.mode === 'tus' ? { ids } : {}),
-  };
+  const timed = await timedUploads(job, uploadOnce);
+  const result: ClientResult = { ...timed, ...(job.mode === 'tus' ? { ids } : {}) };
   agent.destroy();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
