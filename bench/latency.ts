@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { loadConfig } from '../config/schema.ts';
 import { photoLike } from './lib/images.ts';
-import { startServer, startWorker } from './lib/process.ts';
-import { serverNodeFlags } from './lib/server-command.ts';
+import { startWorker } from './lib/process.ts';
+import { startOurServer } from './lib/server-command.ts';
 import { openStack, type Stack } from './lib/stack.ts';
 import { envNumber, median, pairedRatio, percentile } from './lib/stats.ts';
 import type { BenchContext, Measurement, Section, SectionResult } from './lib/types.ts';
@@ -57,8 +57,7 @@ async function startRig(ctx: BenchContext, stack: Stack, photo: Buffer): Promise
   const times = processorTimes();
   const env = { ...stack.env, PROCESSOR_TMP_DIR: ctx.tmpRoot };
   const processor = await startWorker({ name: 'processor', script: path.join(ctx.root, 'processor', 'main.ts'), cwd: ctx.root, env, onLine: times.onLine }, 'processor consuming');
-  const nodeArgs = await serverNodeFlags(ctx.root);
-  const server = await startServer({ name: 'ours (e2e)', script: path.join(ctx.root, 'server', 'main.ts'), nodeArgs, cwd: ctx.root, env });
+  const server = await startOurServer(ctx, 'ours (e2e)', env);
   const results = await subscribeResults(stack.amqpUrl);
   const endpoint = `http://127.0.0.1:${server.port}/files`;
   const upload = async (n: number): Promise<Sample> => {

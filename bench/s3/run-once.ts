@@ -2,10 +2,10 @@ import path from 'node:path';
 import type { ClientResult, S3DirectJob } from '../clients/protocol.ts';
 import { tempDir } from '../lib/cleanup.ts';
 import { cpuSecondsOf, machineCpu, monitorProcess, type ProcUsage } from '../lib/proc-monitor.ts';
-import { runClient, startServer } from '../lib/process.ts';
+import { runClient, startServer, type ServerProcess } from '../lib/process.ts';
 import { assertSizes, emptyBucket } from '../lib/s3.ts';
 import { collectRgwGarbage, s3ServerPids } from '../lib/services.ts';
-import { serverNodeFlags } from '../lib/server-command.ts';
+import { startOurServer } from '../lib/server-command.ts';
 import type { Stack } from '../lib/stack.ts';
 import { envNumber } from '../lib/stats.ts';
 import type { BenchContext } from '../lib/types.ts';
@@ -48,14 +48,11 @@ const DIRECT_SCRIPT = path.join(import.meta.dirname, '..', 'clients', 's3-direct
 type Transfer = { client: ClientResult; server: ProcUsage | undefined; keys: string[] };
 
 /** A tus server child (ours, or the library alone) uploading into the stack's bucket. */
-type TusServer = Readonly<{ name: string; script: string; nodeArgs: string[]; env: Record<string, string>; token: string | undefined; keyOf: (id: string) => string }>;
+type TusServer = Readonly<{ start: (tmpDir: string) => Promise<ServerProcess>; token: string | undefined; keyOf: (id: string) => string }>;
 
-async function ourServer(ctx: BenchContext, stack: Stack): Promise<TusServer> {
+function ourServer(ctx: BenchContext, stack: Stack): TusServer {
   return {
-    name: 'ours (s3)',
-    script: path.join(ctx.root, 'server', 'main.ts'),
-    nodeArgs: await serverNodeFlags(ctx.root),
-    env: stack.env,
+    start: (tmpDir) => startOurServer(ctx, 'ours (s3)', { ...stack.env, UPLOAD_TMP_DIR: tmpDir }),
     token: stack.token,
     keyOf: (id) => `${stack.userId}/${id}`,
   };
@@ -63,23 +60,28 @@ async function ourServer(ctx: BenchContext, stack: Stack): Promise<TusServer> {
 
 function bareTusServer(ctx: BenchContext, stack: Stack): TusServer {
   const { endpoint, region, accessKeyId, secretAccessKey } = stack.s3Settings;
-  const env = { S3_ENDPOINT: endpoint, S3_REGION: region, S3_ACCESS_KEY_ID: accessKeyId, S3_SECRET_ACCESS_KEY: secretAccessKey, S3_BUCKET: stack.originals };
+  const env = {
+    S3_ENDPOINT: endpoint,
+    S3_REGION: region,
+    S3_ACCESS_KEY_ID: accessKeyId,
+    S3_SECRET_ACCESS_KEY: secretAccessKey,
+    S3_BUCKET: stack.originals,
+    S3_PART_SIZE: String(partSize()),
+    S3_MAX_CONCURRENT_PART_UPLOADS: String(partConcurrency()),
+  };
+  const script = path.join(import.meta.dirname, '..', 'servers', 'bare-tus-s3.ts');
   return {
-    name: 'bare-tus (s3)',
-    script: path.join(import.meta.dirname, '..', 'servers', 'bare-tus-s3.ts'),
-    nodeArgs: [],
-    env: { ...env, S3_PART_SIZE: String(partSize()), S3_MAX_CONCURRENT_PART_UPLOADS: String(partConcurrency()) },
+    start: (tmpDir) => startServer({ name: 'bare-tus (s3)', script, cwd: ctx.root, env: { ...env, BENCH_DIR: tmpDir } }),
     token: undefined,
     keyOf: (id) => id,
   };
 }
 
 async function viaTusServer(ctx: BenchContext, spec: TusServer, load: Workload): Promise<Transfer> {
-  // Part buffers (@tus/s3-store writes each part to a temp file in os.tmpdir()) go to a directory of this run.
+  // Part buffers (@tus/s3-store writes each part to a temp file) go to a directory of this run.
   const tmp = await tempDir(ctx.tmpRoot, 's3-parts-');
   try {
-    const env = { ...spec.env, UPLOAD_TMP_DIR: tmp.dir, TMPDIR: tmp.dir };
-    const server = await startServer({ name: spec.name, script: spec.script, nodeArgs: spec.nodeArgs, cwd: ctx.root, env });
+    const server = await spec.start(tmp.dir);
     try {
       const monitor = monitorProcess(server.pid);
       const job = clientJob({ mode: 'tus', url: `http://127.0.0.1:${server.port}/files`, token: spec.token, uploadBytes: load.uploadBytes, concurrency: load.concurrency, warmupBytes: WARMUP_BYTES });
@@ -121,7 +123,7 @@ export async function runS3Once(ctx: BenchContext, stack: Stack, variant: S3Vari
     const s3CpuBefore = cpuSecondsOf(s3Pids);
     const machineBefore = machineCpu();
     const { client, server, keys } =
-      variant === 'direct' ? await direct(ctx, stack, load, round) : await viaTusServer(ctx, variant === 'ours' ? await ourServer(ctx, stack) : bareTusServer(ctx, stack), load);
+      variant === 'direct' ? await direct(ctx, stack, load, round) : await viaTusServer(ctx, variant === 'ours' ? ourServer(ctx, stack) : bareTusServer(ctx, stack), load);
     const machineAfter = machineCpu();
     const s3Cpu = cpuSecondsOf(s3Pids) - s3CpuBefore;
     if (keys.length !== load.concurrency) throw new Error(`${variant} ${load.label}: ${keys.length} uploads reported, expected ${load.concurrency}`);

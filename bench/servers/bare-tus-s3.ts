@@ -7,6 +7,8 @@ import { announce, requiredEnv } from './announce.ts';
  * it up, with the S3 settings our server uses (part size, parts in flight,
  * path-style, checksums only when required, which this RGW needs).
  */
+// @tus/s3-store buffers parts in os.tmpdir(): a directory of the bench run.
+process.env.TMPDIR = requiredEnv('BENCH_DIR');
 const store = new S3Store({
   partSize: Number(requiredEnv('S3_PART_SIZE')),
   maxConcurrentPartUploads: Number(requiredEnv('S3_MAX_CONCURRENT_PART_UPLOADS')),

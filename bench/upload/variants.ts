@@ -3,7 +3,7 @@ import path from 'node:path';
 import { signToken } from '../../server/auth/tokens.ts';
 import type { ClientJob } from '../clients/protocol.ts';
 import { startServer, type ServerProcess } from '../lib/process.ts';
-import { serverNodeFlags } from '../lib/server-command.ts';
+import { startOurServer } from '../lib/server-command.ts';
 import { need, privateVhost, services, type ServiceEnv } from '../lib/services.ts';
 import type { BenchContext } from '../lib/types.ts';
 
@@ -46,13 +46,12 @@ function bareTus(root: string): Variant {
 }
 
 /**
- * The real server, started the way production starts it at scale (minus the
- * container): AMQP_URL set, so the processor runs in its own process and this
+ * The real server, started as the production image starts it (startOurServer)
+ * and configured as at scale: AMQP_URL set, so the processor runs in its own process and this
  * one never loads sharp or the scanner. Its events go to a private vhost that
  * no processor consumes (removed at the end of the run).
  */
-async function ours(root: string, svc: ServiceEnv, amqpUrl: string): Promise<Variant> {
-  const nodeArgs = await serverNodeFlags(root);
+async function ours(ctx: BenchContext, svc: ServiceEnv, amqpUrl: string): Promise<Variant> {
   const secret = `bench-secret-${randomBytes(24).toString('hex')}`;
   const token = await signToken(secret, { userId: 'bench-user', ttlSeconds: 24 * 3600 });
   const env = (dir: string) => ({
@@ -73,12 +72,12 @@ async function ours(root: string, svc: ServiceEnv, amqpUrl: string): Promise<Var
     mode: 'tus',
     token,
     endpoint: (port) => `http://127.0.0.1:${port}/files`,
-    start: (dir) => startServer({ name: 'ours', script: path.join(root, 'server', 'main.ts'), nodeArgs, cwd: root, env: env(dir) }),
+    start: (dir) => startOurServer(ctx, 'ours', env(dir)),
   };
 }
 
 export async function allVariants(ctx: BenchContext): Promise<Variant[]> {
   const svc = await services(ctx);
   const vhost = await privateVhost(ctx, svc, 'bench-upload');
-  return [fsBaseline(ctx.root), bareTus(ctx.root), await ours(ctx.root, svc, vhost.url)];
+  return [fsBaseline(ctx.root), bareTus(ctx.root), await ours(ctx, svc, vhost.url)];
 }
