@@ -45,6 +45,8 @@ const envSchema = z.object({
   S3_MAX_CONCURRENT_PART_UPLOADS: int(1).default(8),
   S3_CREATE_BUCKETS: bool.optional(),
   S3_INCOMPLETE_UPLOAD_DAYS: int(1).default(7),
+  // SigV4 presigned URLs live at most 7 days.
+  PRESIGN_EXPIRES_SECONDS: int(1).max(7 * 24 * 3600).default(300),
 
   AMQP_URL: z.url({ protocol: /^amqps?$/ }).optional(),
   S3_PROCESSED_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name (3-63 of a-z 0-9 . -)').optional(),
@@ -119,6 +121,8 @@ export type S3Config = Readonly<{
   maxConcurrentPartUploads: number;
   createBuckets: boolean;
   incompleteUploadDays: number;
+  /** Lifetime of presigned upload, POST-policy and part URLs. */
+  presignExpiresSeconds: number;
 }>;
 
 export type ProcessorConfig = Readonly<{
@@ -234,6 +238,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
           // Creating buckets is a development convenience; production provisions them explicitly.
           createBuckets: e.S3_CREATE_BUCKETS ?? !isProduction,
           incompleteUploadDays: e.S3_INCOMPLETE_UPLOAD_DAYS,
+          presignExpiresSeconds: e.PRESIGN_EXPIRES_SECONDS,
         }
       : undefined,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, metadataCacheTtlSeconds: e.METADATA_CACHE_TTL_SECONDS } : undefined,

@@ -10,7 +10,7 @@ import { listen } from './lifecycle/listen.ts';
 import { onShutdownSignal } from './lifecycle/signals.ts';
 import { createLogger, type Logger } from './logger.ts';
 import { createTusHandler } from './tus/tus-handler.ts';
-import { recordCompletion } from './uploads/completion.ts';
+import { recordCompletion, uploadCompletionRecorder } from './uploads/completion.ts';
 
 /** The composition root: config → clients → app → listen → shutdown, in named phases. */
 async function main(): Promise<void> {
@@ -40,6 +40,15 @@ async function main(): Promise<void> {
     metrics,
     onFinished: recordCompletion(infra.events.record, infra.locate),
   });
+  // Loaded only with STORAGE=s3, like the S3 store: the presigners bring the AWS SDK.
+  const directUploads =
+    infra.s3 && config.s3
+      ? (await import('./presign/open-direct-uploads.ts')).openDirectUploads(config, config.s3, {
+          s3: infra.s3,
+          redis: infra.redis,
+          recordCompleted: uploadCompletionRecorder(infra.events.record, infra.locate),
+        })
+      : undefined;
   const app = buildApp({
     config,
     logger: log,
@@ -48,6 +57,7 @@ async function main(): Promise<void> {
     tus: tus.middleware,
     readiness: infra.readiness,
     processedRoot: config.storage.kind === 'file' ? path.resolve(config.storage.dataDir, 'processed') : undefined,
+    directUploads,
   });
 
   // Phase: listen

@@ -1,0 +1,35 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import { AppError } from '../../config/errors.ts';
+import { isUploadId } from '../../config/keys.ts';
+import type { Principal } from '../auth/tokens.ts';
+import type { RecordUploadCompleted } from '../uploads/completion.ts';
+import { makePolicy, type UploadPolicy } from '../uploads/policy.ts';
+import type { UploadKind, UploadRecord, UploadRecords } from './upload-records.ts';
+
+/** What every direct-upload operation needs; built once by the composition root. */
+export type PresignContext = Readonly<{
+  s3: S3Client;
+  /** The originals bucket: the same one tus writes to. */
+  bucket: string;
+  records: UploadRecords;
+  limits: Readonly<{ maxUploadSize: number; allowedTypes: readonly string[] }>;
+  expiresInSeconds: number;
+  /**
+   * How long records and completion claims are kept: as long as the bucket's
+   * lifecycle rule keeps unfinished multipart uploads (S3_INCOMPLETE_UPLOAD_DAYS).
+   */
+  recordTtlSeconds: number;
+  recordCompleted: RecordUploadCompleted;
+}>;
+
+export const policyFor = (ctx: PresignContext, principal: Principal): UploadPolicy => makePolicy(ctx.limits, principal);
+
+/**
+ * The caller's record for `id`. Unknown, expired, another user's, or of another
+ * kind all answer the same 404, so ids of other users cannot be probed.
+ */
+export async function ownedRecord(ctx: PresignContext, principal: Principal, id: string, kinds: readonly UploadKind[]): Promise<UploadRecord> {
+  const record = isUploadId(id) ? await ctx.records.get(id) : undefined;
+  if (!record || record.userId !== principal.userId || !kinds.includes(record.kind)) throw new AppError('NOT_FOUND');
+  return record;
+}
