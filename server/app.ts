@@ -7,6 +7,7 @@ import { cors } from './http/cors.ts';
 import { errorHandler } from './http/errors.ts';
 import type { Metrics } from './http/metrics.ts';
 import { requestContext, type RequestState } from './http/request-context.ts';
+import { labelRoute } from './http/route-label.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { serveProcessed } from './delivery/serve-processed.ts';
 import type { Logger } from './logger.ts';
@@ -60,10 +61,3 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
 
   return app;
 }
-
-const labelRoute =
-  (route: string): Middleware<RequestState> =>
-  (ctx, next) => {
-    ctx.state.route = route;
-    return next();
-  };

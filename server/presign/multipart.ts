@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AppError } from '../../config/errors.ts';
+import { expiryOf } from './presign-put.ts';
 import { s3ErrorCode } from './s3-errors.ts';
 
 /**
@@ -25,14 +26,17 @@ export async function createMultipart(s3: S3Client, target: { bucket: string; ke
   return res.UploadId;
 }
 
+export type SignedPart = { url: string; expires: number; expiresAt: string };
+
 /**
- * A URL for one part. Part sizes are the client's choice (S3 wants 5 MiB or
- * more for all but the last); the total is checked when the upload completes.
+ * A URL for one part of exactly `size` bytes: Content-Length is signed, so the
+ * store refuses a part of another size. Part sizes are the client's choice
+ * (S3 wants 5 MiB or more for all but the last).
  */
-export async function signPart(s3: S3Client, target: MultipartTarget, partNumber: number, expiresIn: number): Promise<{ url: string; expires: number; expiresAt: string }> {
-  const command = new UploadPartCommand({ Bucket: target.bucket, Key: target.key, UploadId: target.uploadId, PartNumber: partNumber });
-  const url = await getSignedUrl(s3, command, { expiresIn });
-  return { url, expires: expiresIn, expiresAt: new Date(Date.now() + expiresIn * 1000).toISOString() };
+export async function signPart(signer: S3Client, target: MultipartTarget, part: { number: number; size: number }, expiresIn: number): Promise<SignedPart> {
+  const command = new UploadPartCommand({ Bucket: target.bucket, Key: target.key, UploadId: target.uploadId, PartNumber: part.number, ContentLength: part.size });
+  const url = await getSignedUrl(signer, command, { expiresIn, signableHeaders: new Set(['content-length']) });
+  return { url, expires: expiresIn, expiresAt: expiryOf(expiresIn) };
 }
 
 /** Every part S3 holds ("which parts do you have?"), across ListParts pages of 1,000. */

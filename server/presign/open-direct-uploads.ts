@@ -1,17 +1,21 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import type { Config, S3Config } from '../../config/schema.ts';
+import { createS3Client } from '../storage/s3-client.ts';
 import type { RecordUploadCompleted } from '../uploads/completion.ts';
 import { confirmDirectUpload, issueUploadUrl } from './direct-upload.ts';
 import type { DirectUploads } from './direct-uploads.ts';
 import { abortMultipartUpload, completeMultipartUpload, listMultipartParts, signMultipartPart, startMultipart } from './multipart-upload.ts';
 import type { PresignContext } from './presign-context.ts';
 import { RedisUploadRecords } from './redis-upload-records.ts';
+import { completeFromStore } from './store-completion.ts';
 import { MemoryUploadRecords } from './upload-records.ts';
 
 /**
  * Direct uploads over the originals bucket, with records in Redis when
- * configured (any instance can resume or confirm an upload) or in memory.
+ * configured (any instance can resume or confirm an upload) or in this
+ * process's memory (one instance only). URLs are signed for S3_PUBLIC_ENDPOINT
+ * when set: SigV4 covers the host, so they must name the endpoint browsers use.
  */
 export function openDirectUploads(
   config: Config,
@@ -20,10 +24,12 @@ export function openDirectUploads(
 ): DirectUploads {
   const ctx: PresignContext = {
     s3: deps.s3,
+    signer: s3Config.publicEndpoint ? createS3Client({ ...s3Config, endpoint: s3Config.publicEndpoint }) : deps.s3,
     bucket: s3Config.bucket,
     records: deps.redis && config.redis ? new RedisUploadRecords(deps.redis, config.redis.keyPrefix) : new MemoryUploadRecords(),
     limits: config.limits,
     expiresInSeconds: s3Config.presignExpiresSeconds,
+    partSize: s3Config.partSize,
     recordTtlSeconds: s3Config.incompleteUploadDays * 24 * 3600,
     recordCompleted: deps.recordCompleted,
   };
@@ -32,8 +38,9 @@ export function openDirectUploads(
     confirm: (principal, id) => confirmDirectUpload(ctx, principal, id),
     startMultipart: (principal, file) => startMultipart(ctx, principal, file),
     listParts: (principal, id) => listMultipartParts(ctx, principal, id),
-    signPart: (principal, id, partNumber) => signMultipartPart(ctx, principal, id, partNumber),
+    signPart: (principal, id, part) => signMultipartPart(ctx, principal, id, part),
     completeMultipart: (principal, id, parts) => completeMultipartUpload(ctx, principal, id, parts),
     abortMultipart: (principal, id) => abortMultipartUpload(ctx, principal, id),
+    objectCreated: (object) => completeFromStore(ctx, object),
   };
 }

@@ -7,7 +7,7 @@ import type { DirectUploads } from '../presign/direct-uploads.ts';
 
 export type DirectUploadState = RequestState & AuthState & { uploads: DirectUploads };
 
-/** The file a client announces before sending it straight to S3 (query string or JSON body). */
+/** The file a client announces before sending it straight to S3 (query string, JSON or form body). */
 export const declaredFileSchema = z.object({
   filename: z.string().min(1).max(1024).optional(),
   type: z.string().min(1).max(255),
@@ -19,7 +19,7 @@ export const uploadIdParam = z.string().regex(/^[0-9a-f]{32}$/, 'not an upload i
 /**
  * Direct uploads write to the originals bucket, so they exist only with
  * STORAGE=s3. Otherwise every such route answers 501 DIRECT_UPLOADS_UNAVAILABLE
- * (the server can do uploads, just not this way: tus at /files/ works).
+ * (the server can take uploads, just not this way: tus at /files/ works).
  */
 export function requireDirectUploads(uploads: DirectUploads | undefined): Middleware<DirectUploadState> {
   return (ctx, next) => {
@@ -28,10 +28,3 @@ export function requireDirectUploads(uploads: DirectUploads | undefined): Middle
     return next();
   };
 }
-
-export const labelRoute =
-  (route: string): Middleware<RequestState> =>
-  (ctx, next) => {
-    ctx.state.route = route;
-    return next();
-  };
