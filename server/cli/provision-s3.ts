@@ -1,7 +1,8 @@
 /**
  * Provisions the S3 side once per deployment (safe to re-run): creates the
  * originals and processed buckets if missing, sets the originals bucket's
- * lifecycle rules and, with CORS_ORIGINS, its CORS rules for direct uploads.
+ * lifecycle rules, with CORS_ORIGINS its CORS rules for direct uploads, and
+ * with STORE_EVENTS_PUSH_ENDPOINT (Ceph RGW) its ObjectCreated notifications.
  *
  *   STORAGE=s3 S3_BUCKET=… npm run provision
  */
@@ -9,6 +10,7 @@ import { loadConfig } from '../../config/schema.ts';
 import { createLogger } from '../logger.ts';
 import { putUploadCors } from '../storage/s3-cors.ts';
 import { putUploadLifecycle } from '../storage/s3-lifecycle.ts';
+import { putStoreNotifications } from '../storage/s3-notifications.ts';
 import { createS3Client, ensureBucket } from '../storage/s3-client.ts';
 
 const config = loadConfig(process.env);
@@ -29,6 +31,11 @@ try {
     log.info({ bucket, origins }, 'CORS rules set for direct uploads');
   } else {
     log.warn({ bucket }, 'CORS_ORIGINS is not set: browsers cannot upload to the bucket directly (presigned URLs, multipart)');
+  }
+  const pushEndpoint = config.s3.storeEventsPushEndpoint;
+  if (pushEndpoint) {
+    const topic = await putStoreNotifications(client, config.s3, pushEndpoint);
+    log.info({ bucket, topic }, 'ObjectCreated notifications go to RabbitMQ');
   }
   const processed = config.processor.processedBucket;
   if (processed) log.info({ bucket: processed, state: await ensureBucket(client, processed, true) }, 'processed bucket ready');
