@@ -4,6 +4,8 @@
  * the server refuses when it issues a URL, and what it re-checks when the
  * upload is confirmed, whatever the store let through.
  */
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import test from 'ava';
 import { eventCollector } from '../helpers/amqp.ts';
@@ -232,6 +234,40 @@ test('POST /api/upload-url takes an urlencoded form too; request bodies are boun
   const text = await post('type=image/png', 'text/plain');
   t.is(text.status, 400);
   t.is(errorCode(await text.json()), 'VALIDATION_FAILED');
+});
+
+/** A reverse proxy to the S3 server that keeps the Host header, as nginx does in the compose stack. */
+async function hostKeepingProxy(target: string): Promise<{ url: string; close: () => void }> {
+  const upstream = new URL(target);
+  const proxy = createServer((req, res) => {
+    const forward = request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    req.pipe(forward);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, close: () => proxy.close() };
+}
+
+test('URLs are signed for S3_PUBLIC_ENDPOINT: they work through it, and not at the internal address', async (t) => {
+  const proxy = await hostKeepingProxy(serviceEnv('S3_ENDPOINT'));
+  t.teardown(proxy.close);
+  const behind = await startServer({ ...s3Env(bucket), S3_PUBLIC_ENDPOINT: proxy.url });
+  t.teardown(() => behind.stop());
+  const alice = apiClient(behind, await tokenFor('alice'));
+  const data = randomFile(3000);
+  const { body: put } = await alice.uploadUrl({ type: 'image/png', size: data.length });
+  t.true(put.url.startsWith(`${proxy.url}/${bucket}/alice/`));
+  const internal = put.url.replace(proxy.url, serviceEnv('S3_ENDPOINT'));
+  t.is((await putObject(internal, data, put.headers)).code, 'SignatureDoesNotMatch', 'the signature covers the public host');
+  t.is((await putObject(put.url, data, put.headers)).status, 200);
+  const { body: form } = await alice.formUpload({ type: 'image/png', size: data.length });
+  t.is(form.url, `${proxy.url}/${bucket}`);
+  t.is((await postForm(form, data)).status, 204);
+  // The server itself still talks to S3 at S3_ENDPOINT.
+  t.is((await alice.confirm(put.id)).status, 200);
+  t.is((await alice.confirm(form.id)).status, 200);
 });
 
 test('without S3 storage, direct uploads answer 501 with the catalogue error', async (t) => {
