@@ -20,10 +20,15 @@ export const ERROR_CATALOGUE = {
   TYPE_NOT_ALLOWED: { status: 415, message: 'This file type is not allowed.' },
   FILETYPE_REQUIRED: { status: 400, message: 'Upload-Metadata must declare the file type (filetype).' },
   INVALID_METADATA: { status: 400, message: 'Upload-Metadata is malformed.' },
+  UPLOAD_NOT_RECEIVED: { status: 409, message: 'The file has not reached storage yet; upload it, then confirm again.' },
+  UPLOAD_MISMATCH: { status: 422, message: 'The stored file does not match what was declared; it was deleted.' },
+  MULTIPART_INVALID: { status: 400, message: 'The multipart upload cannot be completed with these parts.' },
+  BODY_TOO_LARGE: { status: 413, message: 'The request body is too large.' },
   LOCK_TIMEOUT: { status: 423, message: 'The upload is in use by another request; retry shortly.' },
   CLIENT_CLOSED_REQUEST: { status: 460, message: 'The client closed the request.' },
   INTERNAL: { status: 500, message: 'Internal server error.' },
   NOT_IMPLEMENTED: { status: 501, message: 'Not implemented.' },
+  DIRECT_UPLOADS_UNAVAILABLE: { status: 501, message: 'Direct-to-storage uploads need STORAGE=s3; upload with tus at /files/ instead.' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'The service is temporarily unavailable.' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

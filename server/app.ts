@@ -7,10 +7,14 @@ import { cors } from './http/cors.ts';
 import { errorHandler } from './http/errors.ts';
 import type { Metrics } from './http/metrics.ts';
 import { requestContext, type RequestState } from './http/request-context.ts';
+import { labelRoute } from './http/route-label.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import { serveProcessed } from './delivery/serve-processed.ts';
 import type { Logger } from './logger.ts';
+import type { DirectUploads } from './presign/direct-uploads.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { multipartRoutes } from './routes/multipart.ts';
+import { uploadUrlRoutes } from './routes/upload-url.ts';
 import { methodOverride, tusConformance } from './tus/conformance.ts';
 import { TUS_PATH } from './tus/tus-handler.ts';
 
@@ -23,6 +27,8 @@ export type AppDeps = {
   readiness: readonly ReadinessCheck[];
   /** Embedded mode: the processed store this server delivers under /media/ (a CDN does it otherwise). */
   processedRoot: string | undefined;
+  /** Direct-to-S3 uploads (STORAGE=s3); without them their routes answer 501. */
+  directUploads: DirectUploads | undefined;
 };
 
 /** Builds the Koa app from its dependencies; never reads the environment, never listens. */
@@ -48,12 +54,10 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   tus.all([TUS_PATH, `${TUS_PATH}/{*rest}`], labelRoute('tus'), auth, tusConformance, deps.tus);
   app.use(tus.routes());
 
+  for (const router of [uploadUrlRoutes(auth, deps.directUploads), multipartRoutes(auth, deps.directUploads)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+
   return app;
 }
-
-const labelRoute =
-  (route: string): Middleware<RequestState> =>
-  (ctx, next) => {
-    ctx.state.route = route;
-    return next();
-  };

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { access, mkdir } from 'node:fs/promises';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { MetadataValue } from '@tus/s3-store';
 import { MemoryLocker } from '@tus/server';
 import type { DataStore, Locker } from '@tus/utils';
@@ -17,6 +18,8 @@ export type Infrastructure = {
   store: DataStore;
   storageLocation: string;
   locate: Storage['locate'];
+  /** The originals bucket's client, with STORAGE=s3 (direct uploads sign with it). */
+  s3: S3Client | undefined;
   locker: Locker;
   events: Events;
   redis: Redis | undefined;
@@ -46,14 +49,16 @@ export async function openInfrastructure(config: Config, log: Logger, metrics: M
 
   const cache = redis && config.redis ? new RedisMetadataCache<MetadataValue>(redis, `${config.redis.keyPrefix}upload-meta:`, config.redis.metadataCacheTtlSeconds, log) : undefined;
   const { store, location, locate } = await createStorage(config, cache);
+  let s3: S3Client | undefined;
   if (config.storage.kind === 's3' && config.s3) {
     const { createS3Client, ensureBucket } = await import('./storage/s3-client.ts');
-    const s3 = createS3Client(config.s3);
+    const client = createS3Client(config.s3);
+    s3 = client;
     const bucket = config.s3.bucket;
-    const state = await ensureBucket(s3, bucket, config.s3.createBuckets);
+    const state = await ensureBucket(client, bucket, config.s3.createBuckets);
     if (state === 'created') log.warn({ bucket }, 'created the originals bucket (S3_CREATE_BUCKETS)');
-    readiness.push({ name: 'storage', check: async () => void (await ensureBucket(s3, bucket, false)) });
-    closers.push(async () => s3.destroy());
+    readiness.push({ name: 'storage', check: async () => void (await ensureBucket(client, bucket, false)) });
+    closers.push(async () => client.destroy());
   } else {
     await mkdir(location, { recursive: true });
     readiness.push({ name: 'storage', check: () => access(location, constants.W_OK) });
@@ -66,6 +71,7 @@ export async function openInfrastructure(config: Config, log: Logger, metrics: M
     store,
     storageLocation: location,
     locate,
+    s3,
     locker,
     events,
     redis,
