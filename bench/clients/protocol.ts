@@ -54,3 +54,20 @@ export type S3DirectJob = Readonly<{
 /** The 1 MiB block every body is made of. */
 export const BLOCK_BYTES = 1024 * 1024;
 export const TUS_FILETYPE = 'image/png';
+
+/** What the presign load generator (presign-client.ts) does. S3 credentials come from its environment. */
+export type PresignJob = Readonly<{
+  /** route: GET /api/upload-url on our server; sdk: the AWS presigner called directly (the baseline). */
+  mode: 'route' | 'sdk';
+  /** route: the server's origin. */
+  url: string;
+  token: string;
+  /** sdk: where the URLs point (same as the server's S3 settings). */
+  s3: Readonly<{ endpoint: string; region: string; bucket: string }>;
+  /** Calls in flight at once (clients, or presigner loops). */
+  concurrency: number;
+  warmupSeconds: number;
+  seconds: number;
+}>;
+
+export type PresignResult = Readonly<{ warmupCount: number; count: number; seconds: number; latenciesMs: number[]; clientCpuSeconds: number }>;
