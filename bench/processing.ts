@@ -11,6 +11,7 @@ import { originalReader } from '../processor/storage/original-reader.ts';
 import { FileProcessedStore } from '../processor/storage/processed-store.ts';
 import { quarantineMover } from '../processor/storage/quarantine.ts';
 import { FileStatusStore } from '../processor/status/status-store.ts';
+import { photoLike } from './lib/images.ts';
 import { envNumber, median, pairedRatio } from './lib/stats.ts';
 import { judge, type Measurement, type Section, type Target } from './lib/types.ts';
 
@@ -104,11 +105,4 @@ async function timed(fn: () => Promise<void>): Promise<number> {
   const start = performance.now();
   await fn();
   return (performance.now() - start) / 1000;
-}
-
-/** A photo-like test image: smooth shapes and gradients (pure noise would make AVIF unrealistically slow). */
-async function photoLike(width: number, height: number): Promise<Buffer> {
-  const shapes = Array.from({ length: 200 }, (_, i) => `<circle cx="${(i * 197) % width}" cy="${(i * 131) % height}" r="${40 + (i % 90)}" fill="hsl(${(i * 37) % 360},60%,${30 + (i % 40)}%)" fill-opacity="0.7"/>`);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs><linearGradient id="g"><stop offset="0" stop-color="#234"/><stop offset="1" stop-color="#c96"/></linearGradient></defs><rect width="100%" height="100%" fill="url(#g)"/>${shapes.join('')}</svg>`;
-  return sharp(Buffer.from(svg)).jpeg({ quality: 90 }).toBuffer();
 }

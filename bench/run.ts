@@ -5,7 +5,10 @@ import path from 'node:path';
 import { cleanupAll, installSignalCleanup, systemTmp, tempDir } from './lib/cleanup.ts';
 import { renderTable, summarize } from './lib/table.ts';
 import type { BenchContext, Measurement, Section } from './lib/types.ts';
+import { latency } from './latency.ts';
+import { presign } from './presign.ts';
 import { processing } from './processing.ts';
+import { s3Throughput } from './s3-throughput.ts';
 import { uploadThroughput } from './upload-throughput.ts';
 
 /**
@@ -18,7 +21,7 @@ import { uploadThroughput } from './upload-throughput.ts';
 const ROOT = path.resolve(import.meta.dirname, '..');
 const RESULTS_DIR = path.join(import.meta.dirname, 'results');
 
-const SECTIONS: readonly Section[] = [uploadThroughput, processing];
+const SECTIONS: readonly Section[] = [uploadThroughput, s3Throughput, processing, presign, latency];
 
 function selectedSections(): Section[] {
   const wanted = process.env.BENCH_SECTIONS?.split(',').map((s) => s.trim()).filter(Boolean);

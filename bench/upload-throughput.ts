@@ -121,7 +121,7 @@ function diskMeasurement(disk: number[], samples: Sample[], load: Workload): Mea
 async function run(ctx: BenchContext): Promise<SectionResult> {
   const loads = workloads();
   const rounds = Math.round(envNumber('BENCH_ROUNDS', 5));
-  const variants = await allVariants(ctx.root);
+  const variants = await allVariants(ctx);
   const filesystem = await filesystemOf(ctx.tmpRoot);
   ctx.log(`${SECTION}: ${loads.map((l) => l.label).join(', ')}; ${rounds} round(s); data on ${filesystem}`);
   const { samples, disk } = await collect(ctx, variants, loads, rounds);

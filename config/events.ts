@@ -110,6 +110,10 @@ export function parseMediaEvent(body: unknown): MediaEvent {
  * - `media.processor.retry.<n>` (one per back-off step): a failed job waits there
  *   for its TTL, then the broker routes it back to the work queue.
  * - `media.processor.dlq`: jobs that kept failing, for a human to inspect.
+ * - `media.store` (topic): the object store's own ObjectCreated notifications
+ *   (S3 event format, pushed by Ceph RGW or MinIO). Declared here because RGW
+ *   publishes only to an exchange that exists; the server's store-events queue
+ *   (STORE_EVENTS_QUEUE) binds to it with `#`.
  */
 export const TOPOLOGY = {
   exchange: 'media.events',
@@ -121,6 +125,7 @@ export const TOPOLOGY = {
   deadLetterExchange: 'media.processor.dlx',
   deadLetterQueue: 'media.processor.dlq',
   deliveryLimit: 5,
+  storeExchange: 'media.store',
 } as const;
 
 export const retryQueueName = (step: number) => `${TOPOLOGY.processorQueue}.retry.${step}`;

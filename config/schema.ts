@@ -45,8 +45,13 @@ const envSchema = z.object({
   S3_MAX_CONCURRENT_PART_UPLOADS: int(1).default(8),
   S3_CREATE_BUCKETS: bool.optional(),
   S3_INCOMPLETE_UPLOAD_DAYS: int(1).default(7),
+  // SigV4 presigned URLs live at most 7 days.
+  PRESIGN_EXPIRES_SECONDS: int(1).max(7 * 24 * 3600).default(300),
+  S3_PUBLIC_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
 
   AMQP_URL: z.url({ protocol: /^amqps?$/ }).optional(),
+  STORE_EVENTS_QUEUE: z.string().regex(/^[A-Za-z0-9._:-]{1,200}$/, 'must be a queue name of A-Z a-z 0-9 . _ : -').optional(),
+  STORE_EVENTS_PUSH_ENDPOINT: z.url({ protocol: /^amqps?$/ }).optional(),
   S3_PROCESSED_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid bucket name (3-63 of a-z 0-9 . -)').optional(),
 
   CLAMD_HOST: z.string().min(1).optional(),
@@ -103,6 +108,8 @@ export type Config = Readonly<{
   s3: S3Config | undefined;
   redis: Readonly<{ url: string; keyPrefix: string; metadataCacheTtlSeconds: number }> | undefined;
   amqp: Readonly<{ url: string }> | undefined;
+  /** The store's ObjectCreated notifications, consumed from this queue (bound to TOPOLOGY.storeExchange). */
+  storeEvents: Readonly<{ queue: string }> | undefined;
   processor: ProcessorConfig;
   locks: Readonly<{ leaseMs: number; renewEveryMs: number; acquireTimeoutMs: number }>;
   limits: Readonly<{ maxUploadSize: number; allowedTypes: readonly string[] }>;
@@ -129,6 +136,12 @@ export type S3Config = Readonly<{
   maxConcurrentPartUploads: number;
   createBuckets: boolean;
   incompleteUploadDays: number;
+  /** Lifetime of presigned upload, POST-policy and part URLs. */
+  presignExpiresSeconds: number;
+  /** The endpoint browsers reach, when it differs from `endpoint` (the server's own way in): presigned URLs name it. */
+  publicEndpoint: string | undefined;
+  /** Where the store pushes ObjectCreated notifications (RGW topics; `npm run provision`), as the store reaches the broker. */
+  storeEventsPushEndpoint: string | undefined;
 }>;
 
 export type ProcessorConfig = Readonly<{
@@ -210,6 +223,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
     problems.push('CLAMD_HOST: production needs a virus scanner (CLAMD_HOST/CLAMD_PORT or CLAMD_SOCKET), or an explicit SCAN_DISABLED=true');
   }
   if (e.STORAGE === 's3' && !e.S3_PROCESSED_BUCKET) problems.push('S3_PROCESSED_BUCKET: required when STORAGE=s3 (processed variants go there)');
+  if (e.STORE_EVENTS_QUEUE && (e.STORAGE !== 's3' || !e.AMQP_URL)) {
+    problems.push('STORE_EVENTS_QUEUE: store notifications need STORAGE=s3 and AMQP_URL (the store publishes them to RabbitMQ)');
+  }
   if (e.S3_PROCESSED_BUCKET && e.S3_PROCESSED_BUCKET === e.S3_BUCKET) problems.push('S3_PROCESSED_BUCKET: must differ from S3_BUCKET (originals stay private)');
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -246,10 +262,14 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
           // Creating buckets is a development convenience; production provisions them explicitly.
           createBuckets: e.S3_CREATE_BUCKETS ?? !isProduction,
           incompleteUploadDays: e.S3_INCOMPLETE_UPLOAD_DAYS,
+          presignExpiresSeconds: e.PRESIGN_EXPIRES_SECONDS,
+          publicEndpoint: e.S3_PUBLIC_ENDPOINT,
+          storeEventsPushEndpoint: e.STORE_EVENTS_PUSH_ENDPOINT,
         }
       : undefined,
     redis: e.REDIS_URL ? { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX, metadataCacheTtlSeconds: e.METADATA_CACHE_TTL_SECONDS } : undefined,
     amqp: e.AMQP_URL ? { url: e.AMQP_URL } : undefined,
+    storeEvents: e.STORE_EVENTS_QUEUE ? { queue: e.STORE_EVENTS_QUEUE } : undefined,
     processor: {
       processedBucket: e.S3_PROCESSED_BUCKET,
       clamd: hasClamd && !e.SCAN_DISABLED ? { host: e.CLAMD_HOST, port: e.CLAMD_PORT, socket: e.CLAMD_SOCKET, timeoutMs: e.CLAMD_TIMEOUT_MS } : undefined,

@@ -7,10 +7,14 @@ import { cors } from './http/cors.ts';
 import { errorHandler } from './http/errors.ts';
 import type { Metrics } from './http/metrics.ts';
 import { requestContext, type RequestState } from './http/request-context.ts';
+import { labelRoute } from './http/route-label.ts';
 import { securityHeaders } from './http/security-headers.ts';
 import type { Logger } from './logger.ts';
 import { type FileRouteDeps, fileRoutes } from './routes/files.ts';
+import type { DirectUploads } from './presign/direct-uploads.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health.ts';
+import { multipartRoutes } from './routes/multipart.ts';
+import { uploadUrlRoutes } from './routes/upload-url.ts';
 import { methodOverride, tusConformance } from './tus/conformance.ts';
 import { TUS_PATH } from './tus/tus-handler.ts';
 
@@ -25,6 +29,8 @@ export type AppDeps = {
   delivery: { middleware: readonly Middleware[]; files: Omit<FileRouteDeps, 'auth'> };
   /** The client demo and its token endpoint: development only, absent in production. */
   demo?: Router<RequestState> | undefined;
+  /** Direct-to-S3 uploads (STORAGE=s3); without them their routes answer 501. */
+  directUploads: DirectUploads | undefined;
 };
 
 /** Builds the Koa app from its dependencies; never reads the environment, never listens. */
@@ -59,12 +65,10 @@ export function buildApp(deps: AppDeps): Koa<RequestState> {
   app.use(files.routes());
   app.use(files.allowedMethods());
 
+  for (const router of [uploadUrlRoutes(auth, deps.directUploads), multipartRoutes(auth, deps.directUploads)]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+
   return app;
 }
-
-const labelRoute =
-  (route: string): Middleware<RequestState> =>
-  (ctx, next) => {
-    ctx.state.route = route;
-    return next();
-  };

@@ -8,7 +8,6 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config/schema.ts';
 import { RedisLocker } from './locks/redis-locker.ts';
 import type { Logger } from './logger.ts';
-import { connectRedis } from './redis/client.ts';
 import type { ReadinessCheck } from './routes/health.ts';
 import { openEvents, type Events } from './events/open-events.ts';
 import type { Metrics } from './http/metrics.ts';
@@ -39,6 +38,8 @@ export async function openInfrastructure(config: Config, log: Logger, metrics: M
   let redis: Redis | undefined;
   let locker: Locker = new MemoryLocker({ acquireLockTimeout: config.locks.acquireTimeoutMs });
   if (config.redis) {
+    // Loaded only when used, like the S3 SDK: a server without Redis never loads ioredis.
+    const { connectRedis } = await import('./redis/client.ts');
     redis = await connectRedis(config.redis.url, 'commands', log);
     const subscriber = await connectRedis(config.redis.url, 'subscriber', log);
     closers.push(() => redis!.quit(), () => subscriber.quit());

@@ -10,8 +10,9 @@ import { startExpirySweeper } from './jobs/expiry-sweeper.ts';
 import { listen } from './lifecycle/listen.ts';
 import { onShutdownSignal } from './lifecycle/signals.ts';
 import { createLogger, type Logger } from './logger.ts';
+import type { DirectUploads } from './presign/direct-uploads.ts';
 import { createTusHandler } from './tus/tus-handler.ts';
-import { recordCompletion } from './uploads/completion.ts';
+import { recordCompletion, uploadCompletionRecorder } from './uploads/completion.ts';
 
 /** The composition root: config → clients → app → listen → shutdown, in named phases. */
 async function main(): Promise<void> {
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     onFinished: recordCompletion(infra.events.record, infra.locate),
   });
   const delivery = await createDelivery(config, infra);
+  const directUploads = await openDirectUploads(config, log, infra);
   const app = buildApp({
     config,
     logger: log,
@@ -52,11 +54,13 @@ async function main(): Promise<void> {
     delivery: { middleware: delivery.middleware, files: { status: delivery.status, links: delivery.links, store: infra.store } },
     // Loaded only outside production, like the demo itself.
     demo: config.isProduction ? undefined : (await import('./demo/create-demo.ts')).createDemo(config, log),
+    directUploads,
   });
 
   // Phase: listen
   const server = await listen(app.callback(), config.http);
   const processor = await startEmbeddedProcessor(config, log, infra);
+  const storeEvents = directUploads && (await startStoreEvents(config, log, directUploads));
   infra.events.start();
   log.info(
     { address: server.address(), storage: infra.storageLocation, locks: config.redis ? 'redis' : 'memory', queue: config.amqp ? 'rabbitmq' : 'in-process' },
@@ -76,10 +80,26 @@ async function main(): Promise<void> {
   // Phase: shutdown
   onShutdownSignal(log, async () => {
     await server.shutdown(config.shutdownTimeoutMs);
+    await storeEvents?.close();
     await sweeper.stop();
     await infra.close();
     await processor?.close();
   });
+}
+
+/** Direct-to-S3 uploads, with STORAGE=s3 only: loaded then, like the S3 store (the presigners bring the AWS SDK). */
+async function openDirectUploads(config: Config, log: Logger, infra: Infrastructure): Promise<DirectUploads | undefined> {
+  if (!infra.s3 || !config.s3) return undefined;
+  if (!infra.redis) log.warn('direct uploads keep their state in memory without REDIS_URL: run one instance only, and expect unfinished ones to be lost on restart');
+  const { openDirectUploads } = await import('./presign/open-direct-uploads.ts');
+  return openDirectUploads(config, config.s3, { s3: infra.s3, redis: infra.redis, recordCompleted: uploadCompletionRecorder(infra.events.record, infra.locate) });
+}
+
+/** With STORE_EVENTS_QUEUE: the store's ObjectCreated notifications complete direct uploads too. */
+async function startStoreEvents(config: Config, log: Logger, uploads: DirectUploads) {
+  if (!config.storeEvents || !config.amqp) return undefined;
+  const { startStoreEventsConsumer } = await import('./queue/store-events-consumer.ts');
+  return startStoreEventsConsumer({ url: config.amqp.url, queue: config.storeEvents.queue, handle: uploads.objectCreated, log: log.child({ consumer: 'store-events' }) });
 }
 
 /** Embedded mode (no AMQP_URL): the processor runs in this process, fed by the in-process queue. */

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import type { Writable } from 'node:stream';
 import { BLOCK_BYTES, TUS_FILETYPE, type ClientJob, type ClientResult } from './protocol.ts';
+import { timedUploads } from './timed-run.ts';
 
 /**
  * The load generator, run in its own process so it never shares an event loop
@@ -19,6 +19,8 @@ const job = JSON.parse(process.argv[2] ?? '{}') as ClientJob;
 const block = randomBytes(BLOCK_BYTES);
 const agent = new http.Agent({ keepAlive: true });
 const b64 = (s: string) => Buffer.from(s).toString('base64');
+/** tus upload ids by upload number (the warm-up, -1, is not kept). */
+const ids: string[] = [];
 
 /** Writes `size` bytes of the block, waiting for 'drain' whenever the stream asks to. */
 async function pump(out: Writable, size: number): Promise<void> {
@@ -68,6 +70,7 @@ async function tusUpload(size: number, n: number): Promise<number> {
   expect(created, 201, 'POST');
   const location = created.headers.location;
   if (!location) throw new Error('POST: no Location header');
+  if (n >= 0) ids[n] = new URL(location, job.url).pathname.split('/').pop() ?? '';
   const patched = await exchange(new URL(location, job.url), 'PATCH', {
     ...base,
     'Content-Type': 'application/offset+octet-stream',
@@ -92,26 +95,9 @@ const diskWrite = (size: number, n: number): Promise<number> => writeFile(path.j
 const uploadOnce = (size: number, n: number): Promise<number> =>
   job.mode === 'raw' ? rawUpload(size) : job.mode === 'tus' ? tusUpload(size, n) : diskWrite(size, n);
 
-async function timedUpload(n: number): Promise<{ bytes: number; ms: number }> {
-  const started = performance.now();
-  const bytes = await uploadOnce(job.uploadBytes, n);
-  return { bytes, ms: performance.now() - started };
-}
-
 async function main(): Promise<void> {
-  if (job.warmupBytes > 0) await uploadOnce(job.warmupBytes, -1);
-  const cpu = process.cpuUsage();
-  const started = performance.now();
-  const done = await Promise.all(Array.from({ length: job.concurrency }, (_, n) => timedUpload(n)));
-  const ms = performance.now() - started;
-  const used = process.cpuUsage(cpu);
-  const result: ClientResult = {
-    bytes: done.reduce((sum, d) => sum + d.bytes, 0),
-    ms,
-    uploads: done.length,
-    uploadMs: done.map((d) => Math.round(d.ms)),
-    clientCpuSeconds: (used.user + used.system) / 1e6,
-  };
+  const timed = await timedUploads(job, uploadOnce);
+  const result: ClientResult = { ...timed, ...(job.mode === 'tus' ? { ids } : {}) };
   agent.destroy();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

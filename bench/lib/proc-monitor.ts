@@ -87,3 +87,16 @@ export function monitorProcess(pid: number, intervalMs = 100): ProcMonitor {
     },
   };
 }
+
+/** CPU seconds used so far by a set of processes (ones that are gone count as 0). */
+export function cpuSecondsOf(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + (cpuSeconds(pid) ?? 0), 0);
+}
+
+/** Busy and total CPU time of the whole machine so far (all cores), from /proc/stat, in seconds. */
+export function machineCpu(): { busy: number; total: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((a, b) => a + b, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle + iowait
+  return { busy: (total - idle) / ticksPerSecond(), total: total / ticksPerSecond() };
+}

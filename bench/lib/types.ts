@@ -32,7 +32,7 @@ export type BenchContext = Readonly<{
   log: (message: string) => void;
 }>;
 
-/** One part of `npm run bench`; later parts (S3, processing, presign, latency) add more. */
+/** One part of `npm run bench` (bench/run.ts lists them). */
 export type Section = Readonly<{
   name: string;
   run: (ctx: BenchContext) => Promise<SectionResult>;

@@ -3,6 +3,9 @@ import path from 'node:path';
 import { signToken } from '../../server/auth/tokens.ts';
 import type { ClientJob } from '../clients/protocol.ts';
 import { startServer, type ServerProcess } from '../lib/process.ts';
+import { startOurServer } from '../lib/server-command.ts';
+import { need, privateVhost, services, type ServiceEnv } from '../lib/services.ts';
+import type { BenchContext } from '../lib/types.ts';
 
 /**
  * The three servers the upload section compares. Each runs in its own child
@@ -42,8 +45,13 @@ function bareTus(root: string): Variant {
   };
 }
 
-/** The real server, started the way production starts it (minus the container). */
-async function ours(root: string): Promise<Variant> {
+/**
+ * The real server, started as the production image starts it (startOurServer)
+ * and configured as at scale: AMQP_URL set, so the processor runs in its own process and this
+ * one never loads sharp or the scanner. Its events go to a private vhost that
+ * no processor consumes (removed at the end of the run).
+ */
+async function ours(ctx: BenchContext, svc: ServiceEnv, amqpUrl: string): Promise<Variant> {
   const secret = `bench-secret-${randomBytes(24).toString('hex')}`;
   const token = await signToken(secret, { userId: 'bench-user', ttlSeconds: 24 * 3600 });
   const env = (dir: string) => ({
@@ -52,6 +60,10 @@ async function ours(root: string): Promise<Variant> {
     PORT: '0',
     DATA_DIR: dir,
     AUTH_JWT_SECRET: secret,
+    AMQP_URL: amqpUrl,
+    // Production config names a scanner in both processes; only the processor uses it.
+    CLAMD_HOST: need(svc, 'CLAMD_HOST'),
+    CLAMD_PORT: need(svc, 'CLAMD_PORT'),
     // 'info' is the production default, and the "server listening" line is logged at info.
     LOG_LEVEL: 'info',
   });
@@ -60,10 +72,12 @@ async function ours(root: string): Promise<Variant> {
     mode: 'tus',
     token,
     endpoint: (port) => `http://127.0.0.1:${port}/files`,
-    start: (dir) => startServer({ name: 'ours', script: path.join(root, 'server', 'main.ts'), cwd: root, env: env(dir) }),
+    start: (dir) => startOurServer(ctx, 'ours', env(dir)),
   };
 }
 
-export async function allVariants(root: string): Promise<Variant[]> {
-  return [fsBaseline(root), bareTus(root), await ours(root)];
+export async function allVariants(ctx: BenchContext): Promise<Variant[]> {
+  const svc = await services(ctx);
+  const vhost = await privateVhost(ctx, svc, 'bench-upload');
+  return [fsBaseline(ctx.root), bareTus(ctx.root), await ours(ctx, svc, vhost.url)];
 }

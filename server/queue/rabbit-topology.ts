@@ -29,6 +29,8 @@ export function topologyDeclarations(): Declarations {
       { exchange: TOPOLOGY.exchange, type: 'topic', durable: true },
       { exchange: TOPOLOGY.retryExchange, type: 'direct', durable: true },
       { exchange: TOPOLOGY.deadLetterExchange, type: 'fanout', durable: true },
+      // MinIO declares it the same way (durable topic) before each publish; RGW needs it to exist.
+      { exchange: TOPOLOGY.storeExchange, type: 'topic', durable: true },
     ],
     queues: [
       { queue: TOPOLOGY.processorQueue, durable: true, arguments: { ...PROCESSOR_QUEUE_ARGS } },

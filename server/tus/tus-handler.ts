@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { Server, type ServerOptions } from '@tus/server';
 import { type DataStore, EVENTS, type Locker, type Upload } from '@tus/utils';
 import type { Middleware } from 'koa';
@@ -10,6 +11,7 @@ import type { Metrics } from '../http/metrics.ts';
 import type { RequestState } from '../http/request-context.ts';
 import { assertSizeAllowed, assertTypeAllowed, makePolicy } from '../uploads/policy.ts';
 import { toTusError } from './errors.ts';
+import { requestBody } from './request-body.ts';
 
 export const TUS_PATH = '/files';
 
@@ -93,7 +95,10 @@ export function createTusHandler(deps: TusDeps) {
     const request = new NodeRequest({ req: ctx.req, res: ctx.res });
     contexts.set(request, ctx.state);
     const streaming = ctx.method === 'PATCH' || ctx.method === 'POST';
-    if (streaming) deps.metrics.activeUploads.inc();
+    if (streaming) {
+      withBody(request, ctx.req);
+      deps.metrics.activeUploads.inc();
+    }
     try {
       const response = await jsonErrors(await tus.handleWeb(request), ctx.state.requestId);
       countBytes(ctx.method, ctx.get('upload-offset'), response, deps.metrics);
@@ -105,6 +110,12 @@ export function createTusHandler(deps: TusDeps) {
   };
 
   return { middleware, cleanUpExpired: () => tus.cleanUpExpiredUploads() };
+}
+
+/** Gives the library the request body without srvx's copy of every chunk (request-body.ts); made on first use, as srvx does. */
+function withBody(request: Request, req: IncomingMessage): void {
+  let body: ReadableStream<Uint8Array> | undefined;
+  Object.defineProperty(request, 'body', { configurable: true, get: () => (body ??= requestBody(req)) });
 }
 
 /** The library writes a few protocol errors itself as text; give every error the same JSON shape. */

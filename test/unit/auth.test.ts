@@ -37,3 +37,15 @@ test('subjects must be path-safe', async (t) => {
   }
   await t.throwsAsync(signToken(SECRET, { userId: '../x', ttlSeconds: 1 }));
 });
+
+test('a verified token is remembered only until it expires, and only byte for byte', async (t) => {
+  const exp = Math.floor(Date.now() / 1000) + 2;
+  const token = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('carol').setExpirationTime(exp).sign(key);
+  t.is((await verify(token)).userId, 'carol');
+  t.is((await verify(token)).userId, 'carol'); // from the cache
+  const [header, payload, signature] = token.split('.');
+  const tampered = `${header}.${payload}.${signature!.slice(0, -2)}${signature!.endsWith('AA') ? 'BB' : 'AA'}`;
+  await t.throwsAsync(verify(tampered), { instanceOf: AppError, message: /invalid/ });
+  while (Date.now() / 1000 < exp + 0.05) await new Promise((r) => setTimeout(r, 100));
+  await t.throwsAsync(verify(token), { instanceOf: AppError, message: /expired/ });
+});

@@ -14,6 +14,7 @@ import test from 'ava';
 import { validate } from 'dockerfile-utils';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig } from '../../config/schema.ts';
+import { TOPOLOGY } from '../../config/events.ts';
 import { manifestKey, newUploadId, variantKey } from '../../config/keys.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -119,7 +120,7 @@ test('server and processor can be scaled: no container_name, no published ports,
     t.is(s.ports, undefined, name);
     t.is(s.image, '${APP_IMAGE}', name);
   }
-  t.deepEqual(services.server!.command, ['node', '--import', 'tsx', 'server/main.ts']);
+  t.deepEqual(services.server!.command, ['node', '--max-semi-space-size=2', '--import', 'tsx', 'server/main.ts']);
   t.deepEqual(services.processor!.command, ['node', '--import', 'tsx', 'processor/main.ts']);
 });
 
@@ -206,6 +207,12 @@ test('Dockerfile and compose file use the same server health check', (t) => {
   t.deepEqual(JSON.parse(cmd!), healthcheckArgv(services.server!));
 });
 
+test('the compose file starts the server as the image does (same Node flags as its CMD)', (t) => {
+  const cmd = /^CMD\s+(\[.*\])$/i.exec(instructions.findLast((l) => /^CMD\s/i.test(l)) ?? '')?.[1];
+  t.truthy(cmd);
+  t.deepEqual(services.server!.command, JSON.parse(cmd!));
+});
+
 test('Dockerfile passes the dockerfile-utils linter', (t) => {
   const problems = validate(dockerfile).map((d) => `line ${d.range.start.line + 1}: ${d.message}`);
   t.deepEqual(problems, []);
@@ -258,6 +265,31 @@ test('nginx: tus goes through unbuffered and unlimited; the edge serves variant 
   const block = nginxTemplate.slice(nginxTemplate.indexOf(`location ~ "${pattern}"`));
   t.regex(block, /add_header Cache-Control "public, max-age=31536000, immutable";/);
   t.regex(block, /proxy_cache media;/);
+});
+
+test('nginx: presigned uploads reach MinIO with the signed Host kept, for the originals bucket only, on S3_PUBLIC_ENDPOINT', (t) => {
+  const block = nginxTemplate.slice(nginxTemplate.indexOf('listen 9000;'), nginxTemplate.indexOf('# The container'));
+  t.regex(block, /location \/\$\{S3_BUCKET\}\/ \{[^}]*limit_except PUT POST OPTIONS \{ deny all; \}/);
+  t.regex(block, /location = \/\$\{S3_BUCKET\} \{[^}]*limit_except POST OPTIONS \{ deny all; \}/);
+  t.is(block.match(/proxy_set_header Host \$http_host;/g)?.length, 2);
+  t.regex(block, /location \/ \{\s*return 404;/);
+  t.true(environmentOf(services.nginx!).S3_BUCKET === '${S3_BUCKET}');
+  t.true((services.nginx!.ports ?? []).includes('${S3_PUBLIC_PORT}:9000'));
+  t.is(new URL(envExample.get('S3_PUBLIC_ENDPOINT')!).port, envExample.get('S3_PUBLIC_PORT') ?? '');
+});
+
+test("MinIO announces created objects to the app's store exchange, and the app consumes them", (t) => {
+  const minio = environmentOf(services.minio!);
+  t.is(minio.MINIO_NOTIFY_AMQP_ENABLE_UMS, 'on');
+  t.is(minio.MINIO_NOTIFY_AMQP_URL_UMS, '${AMQP_URL}');
+  t.is(minio.MINIO_NOTIFY_AMQP_EXCHANGE_UMS, TOPOLOGY.storeExchange);
+  // Declared by MinIO and by the app: the declarations must agree (durable topic) or the broker refuses one.
+  t.is(minio.MINIO_NOTIFY_AMQP_EXCHANGE_TYPE_UMS, 'topic');
+  t.is(minio.MINIO_NOTIFY_AMQP_DURABLE_UMS, 'on');
+  t.is(minio.MINIO_NOTIFY_AMQP_DELIVERY_MODE_UMS, '2');
+  const init = [services['s3-init']!.command].flat().join('\n');
+  t.regex(init, /mc event add --ignore-existing --event put "local\/\$\$S3_BUCKET" arn:minio:sqs::UMS:amqp/);
+  t.truthy(envExample.get('STORE_EVENTS_QUEUE'), 'the stack consumes the notifications');
 });
 
 // ------------------------------------------------------------------ health check commands, run for real
