@@ -4,14 +4,14 @@ import type { MediaEvent, UploadCompleted } from '../config/events.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../server/logger.ts';
 import { createS3Client, ensureBucket } from '../server/storage/s3-client.ts';
-import { processUpload, statusOf } from './pipeline/process-upload.ts';
+import { processUpload } from './pipeline/process-upload.ts';
 import { ClamdScanner } from './scan/clamd-scanner.ts';
 import { NoScanner } from './scan/no-scanner.ts';
 import type { Scanner } from './scan/scanner.ts';
 import { originalReader } from './storage/original-reader.ts';
 import { FileProcessedStore, type ProcessedStore, S3ProcessedStore } from './storage/processed-store.ts';
 import { quarantineMover } from './storage/quarantine.ts';
-import { createStatusStore, type StatusStore } from './status/status-store.ts';
+import { createStatusStore, type StatusStore, statusOfUpload } from './status/status-store.ts';
 
 export type Processor = {
   handle: (event: UploadCompleted) => Promise<void>;
@@ -63,7 +63,7 @@ export async function createProcessor(config: Config, log: Logger, deps: { redis
   return {
     handle: async (event) => void (await processUpload(event, jobDeps)),
     markFailed: async (event, err) => {
-      await status.put({ ...statusOf(event, 'failed'), reason: 'processing-failed', detail: err.message.slice(0, 500) });
+      await status.put({ ...statusOfUpload(event, 'failed'), reason: 'processing-failed', detail: err.message.slice(0, 500) });
     },
     scanner,
     status,

@@ -18,8 +18,10 @@ export type Infrastructure = {
   store: DataStore;
   storageLocation: string;
   locate: Storage['locate'];
-  /** The originals bucket's client, with STORAGE=s3 (direct uploads sign with it). */
+  /** The originals bucket's client, with STORAGE=s3. */
   s3: S3Client | undefined;
+  /** Signs URLs for clients: for S3_PUBLIC_ENDPOINT when set (SigV4 covers the host), else `s3` itself. */
+  s3Signer: S3Client | undefined;
   locker: Locker;
   events: Events;
   redis: Redis | undefined;
@@ -50,15 +52,18 @@ export async function openInfrastructure(config: Config, log: Logger, metrics: M
   const cache = redis && config.redis ? new RedisMetadataCache<MetadataValue>(redis, `${config.redis.keyPrefix}upload-meta:`, config.redis.metadataCacheTtlSeconds, log) : undefined;
   const { store, location, locate } = await createStorage(config, cache);
   let s3: S3Client | undefined;
+  let s3Signer: S3Client | undefined;
   if (config.storage.kind === 's3' && config.s3) {
     const { createS3Client, ensureBucket } = await import('./storage/s3-client.ts');
     const client = createS3Client(config.s3);
     s3 = client;
+    s3Signer = config.s3.publicEndpoint ? createS3Client({ ...config.s3, endpoint: config.s3.publicEndpoint }) : client;
     const bucket = config.s3.bucket;
     const state = await ensureBucket(client, bucket, config.s3.createBuckets);
     if (state === 'created') log.warn({ bucket }, 'created the originals bucket (S3_CREATE_BUCKETS)');
     readiness.push({ name: 'storage', check: async () => void (await ensureBucket(client, bucket, false)) });
     closers.push(async () => client.destroy());
+    if (s3Signer !== client) closers.push(async () => s3Signer?.destroy());
   } else {
     await mkdir(location, { recursive: true });
     readiness.push({ name: 'storage', check: () => access(location, constants.W_OK) });
@@ -72,6 +77,7 @@ export async function openInfrastructure(config: Config, log: Logger, metrics: M
     storageLocation: location,
     locate,
     s3,
+    s3Signer,
     locker,
     events,
     redis,

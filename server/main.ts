@@ -12,7 +12,7 @@ import { onShutdownSignal } from './lifecycle/signals.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { DirectUploads } from './presign/direct-uploads.ts';
 import { createTusHandler } from './tus/tus-handler.ts';
-import { recordCompletion, uploadCompletionRecorder } from './uploads/completion.ts';
+import { type RecordUploadCompleted, recordCompletion, uploadCompletionRecorder } from './uploads/completion.ts';
 
 /** The composition root: config → clients → app → listen → shutdown, in named phases. */
 async function main(): Promise<void> {
@@ -33,6 +33,8 @@ async function main(): Promise<void> {
   });
 
   // Phase: app
+  const delivery = await createDelivery(config, infra);
+  const completion = { record: infra.events.record, locate: infra.locate, status: delivery.status };
   const tus = createTusHandler({
     store: infra.store,
     locker: infra.locker,
@@ -40,10 +42,9 @@ async function main(): Promise<void> {
     publicUrl: config.http.publicUrl,
     lockDrainTimeoutMs: config.uploads.lockDrainTimeoutMs,
     metrics,
-    onFinished: recordCompletion(infra.events.record, infra.locate),
+    onFinished: recordCompletion(completion),
   });
-  const delivery = await createDelivery(config, infra);
-  const directUploads = await openDirectUploads(config, log, infra);
+  const directUploads = await openDirectUploads(config, log, infra, uploadCompletionRecorder(completion));
   const app = buildApp({
     config,
     logger: log,
@@ -88,11 +89,11 @@ async function main(): Promise<void> {
 }
 
 /** Direct-to-S3 uploads, with STORAGE=s3 only: loaded then, like the S3 store (the presigners bring the AWS SDK). */
-async function openDirectUploads(config: Config, log: Logger, infra: Infrastructure): Promise<DirectUploads | undefined> {
-  if (!infra.s3 || !config.s3) return undefined;
+async function openDirectUploads(config: Config, log: Logger, infra: Infrastructure, recordCompleted: RecordUploadCompleted): Promise<DirectUploads | undefined> {
+  if (!infra.s3 || !infra.s3Signer || !config.s3) return undefined;
   if (!infra.redis) log.warn('direct uploads keep their state in memory without REDIS_URL: run one instance only, and expect unfinished ones to be lost on restart');
   const { openDirectUploads } = await import('./presign/open-direct-uploads.ts');
-  return openDirectUploads(config, config.s3, { s3: infra.s3, redis: infra.redis, recordCompleted: uploadCompletionRecorder(infra.events.record, infra.locate) });
+  return openDirectUploads(config, config.s3, { s3: infra.s3, signer: infra.s3Signer, redis: infra.redis, recordCompleted });
 }
 
 /** With STORE_EVENTS_QUEUE: the store's ObjectCreated notifications complete direct uploads too. */

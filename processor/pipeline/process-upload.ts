@@ -18,7 +18,7 @@ import type { Scanner } from '../scan/scanner.ts';
 import type { OpenOriginal } from '../storage/original-reader.ts';
 import { IMMUTABLE, type ProcessedStore, REVALIDATE } from '../storage/processed-store.ts';
 import type { Quarantine } from '../storage/quarantine.ts';
-import { isFinal, type FileStatus, type StatusStore } from '../status/status-store.ts';
+import { isFinal, type FileStatus, type StatusStore, statusOfUpload } from '../status/status-store.ts';
 import { detectType, HEAD_BYTES } from './detect-type.ts';
 import { ImageRejectedError, renderVariants } from './render-variants.ts';
 import { OriginalMissingError, readStaged, type Staged, stageOriginal } from './stage-original.ts';
@@ -58,7 +58,7 @@ export async function processUpload(job: UploadCompleted, deps: JobDeps): Promis
     await deps.publish(known.result);
     return known;
   }
-  await deps.status.put(statusOf(job, 'processing'));
+  await deps.status.put(statusOfUpload(job, 'processing'));
   log.info({ size: job.size, declaredType: job.declaredType }, 'processing upload');
 
   // Checked before reading: @tus/s3-store never writes an object for a zero-length upload.
@@ -70,14 +70,14 @@ export async function processUpload(job: UploadCompleted, deps: JobDeps): Promis
   } catch (err) {
     if (!(err instanceof OriginalMissingError)) throw err;
     log.warn({ err: err.message }, 'original is missing; marking failed');
-    const failed = { ...statusOf(job, 'failed'), reason: 'original-missing', detail: err.message };
+    const failed = { ...statusOfUpload(job, 'failed'), reason: 'original-missing', detail: err.message };
     await deps.status.put(failed);
     return failed;
   }
   try {
     const manifest = await produce(job, staged, deps);
     const result = resultEvent<MediaProcessed>({ type: 'media.processed', uploadId: job.uploadId, userId: job.userId, manifestKey: manifestKey(job.uploadId), manifest });
-    return await finish(job, { ...statusOf(job, 'ready'), manifest, result }, deps, log);
+    return await finish(job, { ...statusOfUpload(job, 'ready'), manifest, result }, deps, log);
   } catch (err) {
     if (!(err instanceof Rejection)) throw err;
     return await reject(job, err, deps, log);
@@ -91,7 +91,7 @@ async function reject(job: UploadCompleted, rejection: Rejection, deps: JobDeps,
   await deps.quarantine(job.location, originalKey(job.userId, job.uploadId));
   const { reason, detail } = rejection;
   const result = resultEvent<MediaRejected>({ type: 'media.rejected', uploadId: job.uploadId, userId: job.userId, reason, detail });
-  return finish(job, { ...statusOf(job, 'rejected'), reason, detail, result }, deps, log);
+  return finish(job, { ...statusOfUpload(job, 'rejected'), reason, detail, result }, deps, log);
 }
 
 async function produce(job: UploadCompleted, staged: Staged, deps: JobDeps): Promise<Manifest> {
@@ -154,17 +154,6 @@ async function finish(job: UploadCompleted, status: FileStatus, deps: JobDeps, l
   log.info({ status: status.status, reason: status.reason, variants: status.manifest?.variants.length }, 'upload processed');
   return status;
 }
-
-export const statusOf = (job: UploadCompleted, status: FileStatus['status']): FileStatus => ({
-  uploadId: job.uploadId,
-  userId: job.userId,
-  uploadedAt: job.occurredAt,
-  filename: job.filename,
-  size: job.size,
-  declaredType: job.declaredType,
-  status,
-  updatedAt: new Date().toISOString(),
-});
 
 const SHARP_INPUT: Record<string, keyof sharp.FormatEnum> = {
   'image/jpeg': 'jpeg',

@@ -1,7 +1,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
-import type { Manifest, MediaProcessed, MediaRejected } from '../../config/events.ts';
+import type { Manifest, MediaProcessed, MediaRejected, UploadCompleted } from '../../config/events.ts';
 import { writeFileDurably } from '../../server/lib/durable-write.ts';
 
 export type ProcessingStatus = 'pending' | 'processing' | 'ready' | 'rejected' | 'failed';
@@ -41,6 +41,18 @@ const offsetOf = (cursor: string | undefined): number => {
   const n = Number(cursor ?? 0);
   return Number.isInteger(n) && n >= 0 ? n : 0;
 };
+
+/** The record of an upload in a given state, from its completion event. */
+export const statusOfUpload = (job: UploadCompleted, status: ProcessingStatus): FileStatus => ({
+  uploadId: job.uploadId,
+  userId: job.userId,
+  uploadedAt: job.occurredAt,
+  filename: job.filename,
+  size: job.size,
+  declaredType: job.declaredType,
+  status,
+  updatedAt: new Date().toISOString(),
+});
 
 export const isFinal = (s: FileStatus | undefined): boolean => s?.status === 'ready' || s?.status === 'rejected' || s?.status === 'failed';
 

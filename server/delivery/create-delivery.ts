@@ -18,10 +18,10 @@ export type Delivery = {
 };
 
 /** The delivery side for the configured storage: status records, links, and (file mode) the files. */
-export async function createDelivery(config: Config, infra: Pick<Infrastructure, 'redis' | 's3'>): Promise<Delivery> {
+export async function createDelivery(config: Config, infra: Pick<Infrastructure, 'redis' | 's3Signer'>): Promise<Delivery> {
   const status = createStatusStore({ redis: infra.redis, keyPrefix: config.redis?.keyPrefix, dataDir: config.storage.dataDir });
   const { cdnBaseUrl, signedUrlExpiresSeconds: expiresSeconds } = config.delivery;
-  if (config.storage.kind === 's3') return { status, links: await s3DeliveryLinks(config, infra.s3), middleware: [] };
+  if (config.storage.kind === 's3') return { status, links: await s3DeliveryLinks(config, infra.s3Signer), middleware: [] };
 
   const signer = createPathSigner(config.auth.jwtSecret);
   const dataDir = path.resolve(config.storage.dataDir);
@@ -33,11 +33,12 @@ export async function createDelivery(config: Config, infra: Pick<Infrastructure,
   };
 }
 
-async function s3DeliveryLinks(config: Config, s3: S3Client | undefined): Promise<DeliveryLinks> {
+/** `signer` is the client of the endpoint browsers use (S3_PUBLIC_ENDPOINT). */
+async function s3DeliveryLinks(config: Config, signer: S3Client | undefined): Promise<DeliveryLinks> {
   const bucket = config.s3?.bucket;
   const processedBucket = config.processor.processedBucket;
-  if (!s3 || !bucket || !processedBucket) throw new Error('STORAGE=s3 without an S3 client or buckets');
+  if (!signer || !bucket || !processedBucket) throw new Error('STORAGE=s3 without an S3 client or buckets');
   // Loaded only in S3 mode, like the S3 store itself.
   const { s3Links } = await import('./s3-links.ts');
-  return s3Links({ s3, bucket, processedBucket, cdnBaseUrl: config.delivery.cdnBaseUrl, expiresSeconds: config.delivery.signedUrlExpiresSeconds });
+  return s3Links({ s3: signer, bucket, processedBucket, cdnBaseUrl: config.delivery.cdnBaseUrl, expiresSeconds: config.delivery.signedUrlExpiresSeconds });
 }

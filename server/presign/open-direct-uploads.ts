@@ -1,7 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import type { Config, S3Config } from '../../config/schema.ts';
-import { createS3Client } from '../storage/s3-client.ts';
 import type { RecordUploadCompleted } from '../uploads/completion.ts';
 import { confirmDirectUpload, issueUploadUrl } from './direct-upload.ts';
 import type { DirectUploads } from './direct-uploads.ts';
@@ -14,17 +13,17 @@ import { MemoryUploadRecords } from './upload-records.ts';
 /**
  * Direct uploads over the originals bucket, with records in Redis when
  * configured (any instance can resume or confirm an upload) or in this
- * process's memory (one instance only). URLs are signed for S3_PUBLIC_ENDPOINT
- * when set: SigV4 covers the host, so they must name the endpoint browsers use.
+ * process's memory (one instance only). URLs come from `signer`, the client
+ * of the endpoint browsers use (S3_PUBLIC_ENDPOINT).
  */
 export function openDirectUploads(
   config: Config,
   s3Config: S3Config,
-  deps: { s3: S3Client; redis: Redis | undefined; recordCompleted: RecordUploadCompleted },
+  deps: { s3: S3Client; signer: S3Client; redis: Redis | undefined; recordCompleted: RecordUploadCompleted },
 ): DirectUploads {
   const ctx: PresignContext = {
     s3: deps.s3,
-    signer: s3Config.publicEndpoint ? createS3Client({ ...s3Config, endpoint: s3Config.publicEndpoint }) : deps.s3,
+    signer: deps.signer,
     bucket: s3Config.bucket,
     records: deps.redis && config.redis ? new RedisUploadRecords(deps.redis, config.redis.keyPrefix) : new MemoryUploadRecords(),
     limits: config.limits,

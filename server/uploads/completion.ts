@@ -1,5 +1,6 @@
 import { type StorageLocation, type UploadCompleted, uploadCompleted } from '../../config/events.ts';
 import { originalKey } from '../../config/keys.ts';
+import { type StatusStore, statusOfUpload } from '../../processor/status/status-store.ts';
 import type { RecordEvent } from '../events/record-event.ts';
 import type { FinishedUpload } from '../tus/tus-handler.ts';
 
@@ -14,25 +15,33 @@ export type CompletedUpload = Readonly<{
 }>;
 export type RecordUploadCompleted = (upload: CompletedUpload) => Promise<void>;
 
+export type CompletionDeps = {
+  record: RecordEvent;
+  locate: (key: string) => StorageLocation;
+  status: StatusStore;
+};
+
 /**
- * What happens when an upload is complete, for every upload path: its
- * `upload.completed` event is recorded durably in the outbox.
+ * What happens when an upload is complete, for every upload path: it is listed
+ * as `pending` (so the files API shows it before a processor picks it up), then
+ * its `upload.completed` event is recorded durably in the outbox.
  */
-export function uploadCompletionRecorder(record: RecordEvent, locate: (key: string) => StorageLocation): RecordUploadCompleted {
+export function uploadCompletionRecorder({ record, locate, status }: CompletionDeps): RecordUploadCompleted {
   return async ({ filename, ...upload }) => {
-    await record(
-      uploadCompleted({
-        ...upload,
-        location: locate(originalKey(upload.userId, upload.uploadId)),
-        ...(filename ? { filename } : {}),
-      }),
-    );
+    const event = uploadCompleted({
+      ...upload,
+      location: locate(originalKey(upload.userId, upload.uploadId)),
+      ...(filename ? { filename } : {}),
+    });
+    // Before the event, so no processor can have moved it past `pending`; a repeat never downgrades it.
+    if (!(await status.get(upload.uploadId))) await status.put(statusOfUpload(event, 'pending'));
+    await record(event);
   };
 }
 
 /** The tus `onFinished` hook: a finished tus upload, told to the shared recorder. */
-export function recordCompletion(record: RecordEvent, locate: (key: string) => StorageLocation) {
-  const completed = uploadCompletionRecorder(record, locate);
+export function recordCompletion(deps: CompletionDeps) {
+  const completed = uploadCompletionRecorder(deps);
   return async ({ upload, userId, uploadId }: FinishedUpload): Promise<void> => {
     await completed({
       source: 'tus',

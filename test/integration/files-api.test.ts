@@ -2,7 +2,7 @@ import test from 'ava';
 import sharp from 'sharp';
 import { eicar, jpegWithGps } from '../helpers/media.ts';
 import { startServer, tokenFor, type TestServer } from '../helpers/server.ts';
-import { clamdEnv } from '../helpers/services.ts';
+import { amqpVhost, clamdEnv } from '../helpers/services.ts';
 import { sha256, tusUpload } from '../helpers/tus-client.ts';
 
 type FileView = {
@@ -144,4 +144,16 @@ test('with CDN_BASE_URL, variant URLs point at the CDN', async (t) => {
   t.is(view.status, 'ready');
   for (const v of view.variants) t.regex(v.url, new RegExp(`^https://cdn\\.example\\.com/media/${id}/[0-9a-f]{20}-[a-z0-9]+\\.webp$`));
   t.regex(view.original!.url, /^\/originals\/kim\//, 'originals stay private: never on the CDN');
+});
+
+test('a finished upload is listed as pending before any processor picks it up', async (t) => {
+  // AMQP_URL set: no in-process processor, and no one consumes this vhost's jobs.
+  const queued = await startServer({ AMQP_URL: await amqpVhost('files-api-pending') });
+  t.teardown(() => queued.stop());
+  const id = await uploadTo(queued, 'lea', await jpegWithGps(64, 64), 'wait.jpg', 'image/jpeg');
+  const list = (await (await api(queued, '/api/files', 'lea')).json()) as { items: (FileView & { size?: number })[] };
+  t.is(list.items.length, 1);
+  t.like(list.items[0], { id, status: 'pending', filename: 'wait.jpg', variants: [] });
+  t.like(await (await api(queued, `/api/files/${id}`, 'lea')).json(), { id, status: 'pending' });
+  t.is((await api(queued, `/api/files/${id}`, 'max')).status, 404, 'still owner only');
 });
