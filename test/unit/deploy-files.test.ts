@@ -269,7 +269,7 @@ test('nginx: tus goes through unbuffered and unlimited; the edge serves variant 
 
 test('nginx: presigned uploads reach MinIO with the signed Host kept, for the originals bucket only, on S3_PUBLIC_ENDPOINT', (t) => {
   const block = nginxTemplate.slice(nginxTemplate.indexOf('listen 9000;'), nginxTemplate.indexOf('# The container'));
-  t.regex(block, /location \/\$\{S3_BUCKET\}\/ \{[^}]*limit_except PUT POST OPTIONS \{ deny all; \}/);
+  t.regex(block, /location \/\$\{S3_BUCKET\}\/ \{[^}]*limit_except GET PUT POST OPTIONS \{ deny all; \}/);
   t.regex(block, /location = \/\$\{S3_BUCKET\} \{[^}]*limit_except POST OPTIONS \{ deny all; \}/);
   t.is(block.match(/proxy_set_header Host \$http_host;/g)?.length, 2);
   t.regex(block, /location \/ \{\s*return 404;/);
