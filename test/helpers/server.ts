@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import test from 'ava';
 import { signToken } from '../../server/auth/tokens.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789-0123456789-abcdef';
@@ -28,6 +29,12 @@ export async function startServer(env: Record<string, string> = {}, opts: { data
 }
 
 export type TestProcessor = Omit<TestServer, 'url'>;
+
+// Every process this test file started and has not stopped. A setup that starts several at
+// once and fails half-way (`[a, b] = await Promise.all(…)`) leaves the started ones unassigned,
+// so the file's own after hook cannot stop them, and their pipes would keep the worker alive.
+const running = new Set<() => Promise<unknown>>();
+test.after.always('stop the processes a test file left running', () => Promise.all([...running].map((stop) => stop())));
 
 /** Starts the standalone processor (processor/main.ts), consuming RabbitMQ. */
 export async function startProcessor(env: Record<string, string>, opts: { dataDir?: string } = {}): Promise<TestProcessor> {
@@ -97,20 +104,19 @@ async function startNode(
       });
     });
 
-  const readyLine = await waitForLog((l) => l.msg === readyMessage);
-  return {
-    readyLine,
-    dataDir,
-    logs,
-    child,
-    waitForLog,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null) child.kill(signal);
-      const code = await exited;
-      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
-      return code;
-    },
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
+    running.delete(stop);
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    const code = await exited;
+    if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+    return code;
   };
+  running.add(stop);
+  const readyLine = await waitForLog((l) => l.msg === readyMessage).catch(async (err: unknown) => {
+    await stop('SIGKILL');
+    throw err;
+  });
+  return { readyLine, dataDir, logs, child, waitForLog, stop };
 }
 
 export const tokenFor = (userId: string, extra: { ttlSeconds?: number; maxSize?: number; allowedTypes?: string[] } = {}) =>
