@@ -25,5 +25,7 @@ if (($#)); then
 else
   ava test/unit test/integration test/hostile
   ava test/e2e
+  # Alone: a soak's memory growth measured beside other tests' load says nothing about leaks.
+  ava test/load
   ava --serial test/faults
 fi

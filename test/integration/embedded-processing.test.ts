@@ -19,7 +19,7 @@ async function statusOf(uploadId: string, timeoutMs = 30_000): Promise<{ status:
   while (Date.now() < deadline) {
     const raw = await readFile(file, 'utf8').catch(() => undefined);
     const status = raw ? JSON.parse(raw) : undefined;
-    if (status && status.status !== 'processing') return status;
+    if (status && ['ready', 'rejected', 'failed'].includes(status.status)) return status;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`no final status for ${uploadId}`);
