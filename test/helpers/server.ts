@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import test from 'ava';
+import { registerCompletionHandler } from 'ava';
 import { signToken } from '../../server/auth/tokens.ts';
 
 export const TEST_SECRET = 'test-secret-0123456789-0123456789-abcdef';
@@ -30,11 +30,13 @@ export async function startServer(env: Record<string, string> = {}, opts: { data
 
 export type TestProcessor = Omit<TestServer, 'url'>;
 
-// Every process this test file started and has not stopped. A setup that starts several at
-// once and fails half-way (`[a, b] = await Promise.all(…)`) leaves the started ones unassigned,
-// so the file's own after hook cannot stop them, and their pipes would keep the worker alive.
-const running = new Set<() => Promise<unknown>>();
-test.after.always('stop the processes a test file left running', () => Promise.all([...running].map((stop) => stop())));
+// A setup that starts several processes at once and fails half-way (`[a, b] = await Promise.all(…)`)
+// leaves the started ones unassigned, out of reach of the file's after hook; their pipes would keep
+// the worker, and so the suite, waiting forever. Whatever still runs when the file is done is killed.
+const running = new Set<ChildProcess>();
+registerCompletionHandler(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
 
 /** Starts the standalone processor (processor/main.ts), consuming RabbitMQ. */
 export async function startProcessor(env: Record<string, string>, opts: { dataDir?: string } = {}): Promise<TestProcessor> {
@@ -77,7 +79,13 @@ async function startNode(
     }
     for (const w of waiters) w();
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  running.add(child);
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
 
   const waitForLog = (match: (line: LogLine) => boolean, timeoutMs = 15_000) =>
     new Promise<LogLine>((resolve, reject) => {
@@ -105,13 +113,11 @@ async function startNode(
     });
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
-    running.delete(stop);
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     const code = await exited;
     if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     return code;
   };
-  running.add(stop);
   const readyLine = await waitForLog((l) => l.msg === readyMessage).catch(async (err: unknown) => {
     await stop('SIGKILL');
     throw err;
