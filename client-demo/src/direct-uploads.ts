@@ -96,8 +96,9 @@ export function largeFileUploader(gallery: Gallery): Uppy {
       return { uploadId: started.uploadId, key: started.key };
     },
     listParts: (_file, { uploadId, signal }) => apiJson(`/api/multipart/${idFor(uploadId)}/parts`, { signal: signal ?? null }),
-    async signPart(_file, { uploadId, partNumber, signal }) {
-      const signed = await apiJson<{ url: string; expires?: number }>(`/api/multipart/${idFor(uploadId)}/${partNumber}`, { signal: signal ?? null });
+    async signPart(_file, { uploadId, partNumber, body, signal }) {
+      // The server signs the part's exact Content-Length, so it must know it.
+      const signed = await apiJson<{ url: string; expires?: number }>(`/api/multipart/${idFor(uploadId)}/${partNumber}?size=${body.size}`, { signal: signal ?? null });
       return { method: 'PUT', url: signed.url };
     },
     async completeMultipartUpload(file, { uploadId, parts }) {
