@@ -88,7 +88,6 @@ export function largeFileUploader(gallery: Gallery): Uppy {
 
   const uppy = new Uppy({ id: 'large', autoProceed: true }).use(AwsS3, {
     shouldUseMultipart: true,
-    limit: 1,
     getChunkSize: (file) => Math.max(PART_SIZE, Math.ceil(file.size / 10_000)),
     async createMultipartUpload(file) {
       const started = await apiJson<MultipartStart>('/api/multipart', json({ filename: file.name, type: file.type || 'application/octet-stream', size: file.size }));
