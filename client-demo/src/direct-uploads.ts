@@ -88,7 +88,6 @@ export function largeFileUploader(gallery: Gallery): Uppy {
 
   const uppy = new Uppy({ id: 'large', autoProceed: true }).use(AwsS3, {
     shouldUseMultipart: true,
-    limit: 1,
     getChunkSize: (file) => Math.max(PART_SIZE, Math.ceil(file.size / 10_000)),
     async createMultipartUpload(file) {
       const started = await apiJson<MultipartStart>('/api/multipart', json({ filename: file.name, type: file.type || 'application/octet-stream', size: file.size }));
@@ -96,8 +95,9 @@ export function largeFileUploader(gallery: Gallery): Uppy {
       return { uploadId: started.uploadId, key: started.key };
     },
     listParts: (_file, { uploadId, signal }) => apiJson(`/api/multipart/${idFor(uploadId)}/parts`, { signal: signal ?? null }),
-    async signPart(_file, { uploadId, partNumber, signal }) {
-      const signed = await apiJson<{ url: string; expires?: number }>(`/api/multipart/${idFor(uploadId)}/${partNumber}`, { signal: signal ?? null });
+    async signPart(_file, { uploadId, partNumber, body, signal }) {
+      // The server signs the part's exact Content-Length, so it must know it.
+      const signed = await apiJson<{ url: string; expires?: number }>(`/api/multipart/${idFor(uploadId)}/${partNumber}?size=${body.size}`, { signal: signal ?? null });
       return { method: 'PUT', url: signed.url };
     },
     async completeMultipartUpload(file, { uploadId, parts }) {

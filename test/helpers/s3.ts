@@ -1,4 +1,13 @@
-import { CreateBucketCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { serviceEnv } from './services.ts';
@@ -16,6 +25,19 @@ export function testS3Client(): S3Client {
 
 export async function createBucket(s3: S3Client, bucket: string): Promise<void> {
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+}
+
+/** Deletes a test's bucket with everything in it (objects one by one: few, and no DeleteObjects checksum quirks). */
+export async function removeBucket(s3: S3Client, bucket: string): Promise<void> {
+  const { Uploads = [] } = await s3.send(new ListMultipartUploadsCommand({ Bucket: bucket }));
+  await Promise.all(Uploads.map((u) => s3.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.Key, UploadId: u.UploadId }))));
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, ContinuationToken: token }));
+    await Promise.all((page.Contents ?? []).map((o) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: o.Key }))));
+    token = page.NextContinuationToken;
+  } while (token);
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
 /** sha256 and size of an object, streamed. */

@@ -37,19 +37,24 @@ export async function serviceCtl(action: 'up' | 'down', service: 'redis' | 'rabb
   await promisify(execFile)('bash', [script, service], { env: process.env, timeout: 120_000 });
 }
 
+/** A loopback port free right now, for a process that must know its port before it starts. */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
 /**
  * A Redis server of the test's own (the binary up.sh installed), for fault tests
  * that stop and restart it without disturbing other tests sharing the suite's Redis.
  */
 export async function privateRedis(): Promise<{ url: string; stop: () => Promise<void>; start: () => Promise<void> }> {
   const { spawn } = await import('node:child_process');
-  const { createServer } = await import('node:net');
-  const port = await new Promise<number>((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
+  const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
