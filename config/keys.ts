@@ -1,15 +1,16 @@
 /**
  * Object key layout shared by the server and the processor. Upload ids are
- * server-generated (128 random bits, hex) and user ids are restricted to a
+ * server-generated (a v4 UUID's 122 random bits, as 32 hex digits) and user ids are restricted to a
  * path-safe alphabet, so a key can never escape its user's namespace.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 
 const UPLOAD_ID = /^[0-9a-f]{32}$/;
 /** Token subjects we accept as namespace names: no slashes, no leading dot, bounded. */
 const USER_ID = /^[A-Za-z0-9_@-][A-Za-z0-9._@-]{0,127}$/;
 
-export const newUploadId = (): string => randomBytes(16).toString('hex');
+// randomUUID draws from a buffered entropy pool; randomBytes(16) made a getrandom call per id.
+export const newUploadId = (): string => randomUUID().replaceAll('-', '');
 export const isUploadId = (value: string): boolean => UPLOAD_ID.test(value);
 export const isUserId = (value: string): boolean => USER_ID.test(value);
 

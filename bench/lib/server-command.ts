@@ -17,7 +17,9 @@ export async function startOurServer(ctx: BenchContext, name: string, env: Recor
   const tmp = await tempDir(ctx.tmpRoot, 'server-tmp-');
   try {
     const script = path.join(ctx.root, 'server', 'main.ts');
-    const server = await startServer({ name, script, nodeArgs: image.nodeArgs, cwd: ctx.root, env: { ...image.env, TMPDIR: tmp.dir, ...env } });
+    // BENCH_SERVER_NODE_ARGS adds flags, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile our server.
+    const extra = process.env.BENCH_SERVER_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+    const server = await startServer({ name, script, nodeArgs: [...image.nodeArgs, ...extra], cwd: ctx.root, env: { ...image.env, TMPDIR: tmp.dir, ...env } });
     return { ...server, stop: () => server.stop().finally(() => tmp.remove()) };
   } catch (err) {
     await tmp.remove();
