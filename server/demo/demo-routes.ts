@@ -1,6 +1,7 @@
 import path from 'node:path';
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
+import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import { AppError } from '../../config/errors.ts';
 import { isUserId } from '../../config/keys.ts';
@@ -47,7 +48,9 @@ export function demoRoutes(deps: DemoDeps): Router<RequestState> {
     if (!q.success) throw new AppError('VALIDATION_FAILED', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
     const token = await signToken(deps.jwtSecret, { userId: q.data.user, ttlSeconds: q.data.ttl });
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { token, userId: q.data.user, expiresAt: new Date(Date.now() + q.data.ttl * 1000).toISOString() };
+    // The token's own `exp` (whole seconds), so the page never believes it lives longer than it does.
+    const expiresAt = new Date(decodeJwt(token).exp! * 1000).toISOString();
+    ctx.body = { token, userId: q.data.user, expiresAt };
   });
 
   router.get('/', async (ctx) => {
