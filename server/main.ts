@@ -12,7 +12,7 @@ import { onShutdownSignal } from './lifecycle/signals.ts';
 import { createLogger, type Logger } from './logger.ts';
 import type { DirectUploads } from './presign/direct-uploads.ts';
 import { createTusHandler } from './tus/tus-handler.ts';
-import { type RecordUploadCompleted, recordCompletion, uploadCompletionRecorder } from './uploads/completion.ts';
+import { type RecordUploadCompleted, tusCompletion, uploadCompletionRecorder } from './uploads/completion.ts';
 
 /** The composition root: config → clients → app → listen → shutdown, in named phases. */
 async function main(): Promise<void> {
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
     publicUrl: config.http.publicUrl,
     lockDrainTimeoutMs: config.uploads.lockDrainTimeoutMs,
     metrics,
-    onFinished: recordCompletion(completion),
+    ...tusCompletion(completion),
   });
   const directUploads = await openDirectUploads(config, log, infra, uploadCompletionRecorder(completion));
   const app = buildApp({

@@ -26,6 +26,8 @@ export type TusDeps = {
   metrics: Metrics;
   /** Awaited before the final PATCH is answered: what must not be lost goes here. */
   onFinished: (finished: FinishedUpload) => Promise<void>;
+  /** Awaited before a HEAD that finds the upload complete is answered: a failed `onFinished` is made good here (true when it was). */
+  onCompleteSeen: (finished: FinishedUpload) => Promise<boolean>;
 };
 
 type Ctx = RequestState & AuthState;
@@ -79,11 +81,8 @@ export function createTusHandler(deps: TusDeps) {
       return {};
     },
     onResponseError: (req, err) => {
-      const ctx = contexts.get(req);
-      const mapped = toTusError(err);
-      if (mapped.status >= 500) ctx?.log.error({ err }, 'tus request failed');
-      const { status, body } = errorBody(mapped, ctx?.requestId);
-      return { status_code: status, body: JSON.stringify(body) };
+      const { status, body } = mapError(err, contexts.get(req));
+      return { status_code: status, body };
     },
   };
   const tus = new Server(options);
@@ -100,7 +99,9 @@ export function createTusHandler(deps: TusDeps) {
       deps.metrics.activeUploads.inc();
     }
     try {
-      const response = await jsonErrors(await tus.handleWeb(request), ctx.state.requestId);
+      let response = await tus.handleWeb(request);
+      if (ctx.method === 'HEAD' && isComplete(response)) response = await completeSeen(ctx.state, ctx.path).then(() => response, errorResponse(ctx.state));
+      response = await jsonErrors(response, ctx.state.requestId);
       countBytes(ctx.method, ctx.get('upload-offset'), response, deps.metrics);
       ctx.state.tusStatus = response.status;
       await sendNodeResponse(ctx.res, response);
@@ -109,8 +110,36 @@ export function createTusHandler(deps: TusDeps) {
     }
   };
 
+  const completeSeen = async (state: Ctx, requestPath: string): Promise<void> => {
+    const uploadId = requestPath.slice(requestPath.lastIndexOf('/') + 1);
+    const { userId } = state.principal;
+    const upload = await deps.store.getUpload(originalKey(userId, uploadId));
+    if (await deps.onCompleteSeen({ upload, userId, uploadId, requestId: state.requestId })) {
+      deps.metrics.uploadsFinished.inc();
+      state.log.warn({ uploadId, userId, size: upload.size }, 'upload finished: its completion, lost by the final PATCH, recorded on HEAD');
+    }
+  };
+
   return { middleware, cleanUpExpired: () => tus.cleanUpExpiredUploads() };
 }
+
+const isComplete = (response: Response): boolean =>
+  response.status === 200 && response.headers.has('upload-length') && response.headers.get('upload-length') === response.headers.get('upload-offset');
+
+/** An error as our catalogue's status and JSON body; 5xx are logged with their cause, never shown. */
+function mapError(err: unknown, state: Ctx | undefined): { status: number; body: string } {
+  const mapped = toTusError(err);
+  if (mapped.status >= 500) state?.log.error({ err }, 'tus request failed');
+  const { status, body } = errorBody(mapped, state?.requestId);
+  return { status, body: JSON.stringify(body) };
+}
+
+const errorResponse =
+  (state: Ctx) =>
+  (err: unknown): Response => {
+    const { status, body } = mapError(err, state);
+    return new Response(body, { status, headers: { 'Tus-Resumable': '1.0.0', 'Cache-Control': 'no-store', 'Content-Type': 'application/json; charset=utf-8' } });
+  };
 
 /** Gives the library the request body without srvx's copy of every chunk (request-body.ts); made on first use, as srvx does. */
 function withBody(request: Request, req: IncomingMessage): void {

@@ -39,18 +39,39 @@ export function uploadCompletionRecorder({ record, locate, status }: CompletionD
   };
 }
 
-/** The tus `onFinished` hook: a finished tus upload, told to the shared recorder. */
-export function recordCompletion(deps: CompletionDeps) {
+/**
+ * Completion of tus uploads, told to the shared recorder:
+ * - `onFinished`: the final PATCH's hook.
+ * - `onCompleteSeen`: a HEAD found the upload complete. If its completion was
+ *   never recorded (the final PATCH stored its last byte, then failed to record,
+ *   e.g. on a full disk: the client saw an error, but HEAD now says "done"),
+ *   it is recorded now, so the event is not lost. Unless this process is still
+ *   recording it (the library runs the hook after releasing the upload's lock).
+ */
+export function tusCompletion(deps: CompletionDeps) {
   const completed = uploadCompletionRecorder(deps);
-  return async ({ upload, userId, uploadId }: FinishedUpload): Promise<void> => {
-    await completed({
-      source: 'tus',
-      uploadId,
-      userId,
-      size: upload.size ?? upload.offset,
-      // onUploadCreate made filetype mandatory and normalised.
-      declaredType: upload.metadata?.filetype ?? 'application/octet-stream',
-      filename: upload.metadata?.filename ?? undefined,
-    });
+  const recording = new Set<string>();
+  const onFinished = async ({ upload, userId, uploadId }: FinishedUpload): Promise<void> => {
+    recording.add(uploadId);
+    try {
+      await completed({
+        source: 'tus',
+        uploadId,
+        userId,
+        size: upload.size ?? upload.offset,
+        // onUploadCreate made filetype mandatory and normalised.
+        declaredType: upload.metadata?.filetype ?? 'application/octet-stream',
+        filename: upload.metadata?.filename ?? undefined,
+      });
+    } finally {
+      recording.delete(uploadId);
+    }
   };
+  /** Resolves true when it recorded a completion that was missing. */
+  const onCompleteSeen = async (finished: FinishedUpload): Promise<boolean> => {
+    if (recording.has(finished.uploadId) || (await deps.status.get(finished.uploadId))) return false;
+    await onFinished(finished);
+    return true;
+  };
+  return { onFinished, onCompleteSeen };
 }
