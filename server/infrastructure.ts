@@ -20,7 +20,7 @@ export type Infrastructure = {
   locate: Storage['locate'];
   /** The originals bucket's client, with STORAGE=s3. */
   s3: S3Client | undefined;
-  /** Signs URLs for clients: for S3_PUBLIC_ENDPOINT when set (SigV4 covers the host), else `s3` itself. */
+  /** Signs URLs for clients: for S3_PUBLIC_ENDPOINT when set (SigV4 covers the host), without SDK checksums. */
   s3Signer: S3Client | undefined;
   locker: Locker;
   events: Events;
@@ -57,13 +57,16 @@ export async function openInfrastructure(config: Config, log: Logger, metrics: M
     const { createS3Client, ensureBucket } = await import('./storage/s3-client.ts');
     const client = createS3Client(config.s3);
     s3 = client;
-    s3Signer = config.s3.publicEndpoint ? createS3Client({ ...config.s3, endpoint: config.s3.publicEndpoint }) : client;
+    // Presigned URLs never carry SDK checksums: with WHEN_SUPPORTED the SDK signs the CRC32 of an
+    // empty body into every URL, and the store refuses the real one (aws/aws-sdk-js-v3#6994).
+    const signerConfig = { ...config.s3, endpoint: config.s3.publicEndpoint ?? config.s3.endpoint, checksumMode: 'WHEN_REQUIRED' as const };
+    s3Signer = createS3Client(signerConfig);
     const bucket = config.s3.bucket;
     const state = await ensureBucket(client, bucket, config.s3.createBuckets);
     if (state === 'created') log.warn({ bucket }, 'created the originals bucket (S3_CREATE_BUCKETS)');
     readiness.push({ name: 'storage', check: async () => void (await ensureBucket(client, bucket, false)) });
     closers.push(async () => client.destroy());
-    if (s3Signer !== client) closers.push(async () => s3Signer?.destroy());
+    closers.push(async () => s3Signer?.destroy());
   } else {
     await mkdir(location, { recursive: true });
     readiness.push({ name: 'storage', check: () => access(location, constants.W_OK) });
