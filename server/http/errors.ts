@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import { AppError, errorBody } from '../../config/errors.ts';
+import { isTransientStorageError } from '../storage/storage-errors.ts';
 import type { RequestState } from './request-context.ts';
 
 /** The one place Koa routes turn errors into JSON responses. */
@@ -26,5 +27,7 @@ function toAppError(err: unknown): AppError {
     const code = status === 404 ? 'NOT_FOUND' : status === 405 ? 'METHOD_NOT_ALLOWED' : status === 413 ? 'UPLOAD_TOO_LARGE' : status === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : 'BAD_REQUEST';
     return new AppError(code, undefined, { cause: err });
   }
+  // S3 failing or unreachable: the client can retry, as on the tus routes.
+  if (isTransientStorageError(err)) return new AppError('STORAGE_UNAVAILABLE', undefined, { cause: err, expose: true });
   return new AppError('INTERNAL', undefined, { cause: err });
 }

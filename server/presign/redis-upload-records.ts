@@ -25,10 +25,13 @@ const outcomeSchema = z.discriminatedUnion('status', [
   }),
 ]);
 
-/** Replaces the part's size, then refuses (and undoes) it if all parts together exceed the maximum. */
+/**
+ * Counts the part at the largest size ever signed for it (an earlier, larger URL stays valid), then
+ * refuses (and undoes) it if all parts together exceed the maximum.
+ */
 const ADD_PART = `
 local previous = redis.call('hget', KEYS[1], ARGV[1])
-redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+redis.call('hset', KEYS[1], ARGV[1], math.max(tonumber(previous or 0), tonumber(ARGV[2])))
 local total = 0
 for _, size in ipairs(redis.call('hvals', KEYS[1])) do total = total + tonumber(size) end
 if total > tonumber(ARGV[3]) then

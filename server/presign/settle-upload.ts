@@ -1,4 +1,5 @@
 import { AppError } from '../../config/errors.ts';
+import type { CompletedUpload } from '../uploads/completion.ts';
 import type { PresignContext } from './presign-context.ts';
 import type { UploadOutcome, UploadRecord } from './upload-records.ts';
 import { deleteObject, verifyObject } from './verify-object.ts';
@@ -30,14 +31,7 @@ export async function settleUpload(ctx: PresignContext, record: UploadRecord): P
     return replay(ctx, record, (await ctx.records.outcome(record.id)) ?? outcome);
   }
   try {
-    await ctx.recordCompleted({
-      source: 'presigned',
-      userId: record.userId,
-      uploadId: record.id,
-      size: verified.size,
-      declaredType: verified.type,
-      filename: record.filename,
-    });
+    await ctx.recordCompleted(completedUpload(record, verified));
   } catch (err) {
     await ctx.records.unsettle(record.id);
     throw err;
@@ -45,9 +39,28 @@ export async function settleUpload(ctx: PresignContext, record: UploadRecord): P
   return { id: record.id, ...outcome };
 }
 
+/** How long the caller that settled an upload has to record its event before a later confirmation records it instead. */
+const RECORD_GRACE_MS = 30_000;
+
 async function replay(ctx: PresignContext, record: UploadRecord, outcome: UploadOutcome): Promise<Confirmation> {
-  if (outcome.status === 'completed') return { id: record.id, ...outcome };
+  if (outcome.status === 'completed') {
+    // Settled, but the settler died (or lost Redis) before recording the event: a later confirmation or
+    // notification records it. Not sooner: the settler is normally a few milliseconds from doing so itself.
+    if (Date.now() - Date.parse(outcome.completedAt) > RECORD_GRACE_MS) {
+      await ctx.recordCompleted(completedUpload(record, outcome), { ifMissing: true });
+    }
+    return { id: record.id, ...outcome };
+  }
   // A presigned URL outlives its rejection: whatever was uploaded again goes too.
   await deleteObject(ctx.s3, ctx.bucket, record.key);
   throw new AppError(outcome.code, outcome.message, { details: outcome.details });
 }
+
+const completedUpload = (record: UploadRecord, stored: { size: number; type: string }): CompletedUpload => ({
+  source: 'presigned',
+  userId: record.userId,
+  uploadId: record.id,
+  size: stored.size,
+  declaredType: stored.type,
+  filename: record.filename,
+});

@@ -12,8 +12,9 @@ import type { UploadPolicy } from '../uploads/policy.ts';
  * Contract (one suite runs against every implementation: upload-records-contract.test.ts):
  * - `put` stores a record for `ttlSeconds`; `get` answers undefined for an
  *   unknown or expired id. Owners are checked by the caller (404 either way).
- * - `addPart` records part `partNumber` as `size` bytes (a retried part replaces
- *   its old size) unless the sizes of all distinct parts would then add up to
+ * - `addPart` records part `partNumber` as `size` bytes (a part signed again
+ *   counts at the largest size signed: every URL stays valid until it expires,
+ *   so a client cannot stage more than declared) unless the sizes of all distinct parts would then add up to
  *   more than `maxTotal`; it answers the new total, or undefined when refused.
  *   Atomic: parallel calls cannot together exceed `maxTotal`.
  * - `settle` sets the outcome if none is set yet and answers true to exactly
@@ -83,7 +84,7 @@ export class MemoryUploadRecords implements UploadRecords {
 
   async addPart(id: string, partNumber: number, size: number, maxTotal: number, ttlSeconds: number): Promise<number | undefined> {
     const parts = new Map(live(this.#parts, id));
-    parts.set(partNumber, size);
+    parts.set(partNumber, Math.max(parts.get(partNumber) ?? 0, size));
     const total = [...parts.values()].reduce((a, b) => a + b, 0);
     if (total > maxTotal) return undefined;
     this.#parts.set(id, expiring(parts, ttlSeconds));

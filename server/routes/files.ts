@@ -19,6 +19,8 @@ export type FileRouteDeps = { status: StatusStore; store: DataStore; links: Deli
 const listQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20), cursor: z.string().regex(/^\d{1,9}$/).optional() });
 const POLL_MS = 500;
 const HEARTBEAT_MS = 15_000;
+/** A stream ends after this long; EventSource reconnects and starts a fresh one (ownership checked again). */
+const STREAM_MAX_MS = 10 * 60_000;
 
 /**
  * The delivery API: a user's files and their processing status. Another
@@ -60,7 +62,9 @@ export function fileRoutes(deps: FileRouteDeps): Router<State> {
       await send();
       let version = versionOf(status);
       let beat = Date.now();
-      while (open && !isFinal(status)) {
+      // Bounded: an upload that never ends (abandoned) must not be polled for as long as a tab stays open.
+      const until = Date.now() + STREAM_MAX_MS;
+      while (open && !isFinal(status) && Date.now() < until) {
         await setTimeout(POLL_MS);
         status = await deps.status.get(id);
         // Compared on the record, not the view: signed links in the view change every time.

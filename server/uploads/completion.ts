@@ -13,7 +13,11 @@ export type CompletedUpload = Readonly<{
   declaredType: string;
   filename?: string | undefined;
 }>;
-export type RecordUploadCompleted = (upload: CompletedUpload) => Promise<void>;
+/**
+ * Records a completion; with `ifMissing`, only when none was recorded yet (no
+ * status record: every completion writes one first). True when it recorded.
+ */
+export type RecordUploadCompleted = (upload: CompletedUpload, opts?: { ifMissing?: boolean }) => Promise<boolean>;
 
 export type CompletionDeps = {
   record: RecordEvent;
@@ -27,15 +31,18 @@ export type CompletionDeps = {
  * its `upload.completed` event is recorded durably in the outbox.
  */
 export function uploadCompletionRecorder({ record, locate, status }: CompletionDeps): RecordUploadCompleted {
-  return async ({ filename, ...upload }) => {
+  return async ({ filename, ...upload }, { ifMissing = false } = {}) => {
+    const known = await status.get(upload.uploadId);
+    if (known && ifMissing) return false;
     const event = uploadCompleted({
       ...upload,
       location: locate(originalKey(upload.userId, upload.uploadId)),
       ...(filename ? { filename } : {}),
     });
     // Before the event, so no processor can have moved it past `pending`; a repeat never downgrades it.
-    if (!(await status.get(upload.uploadId))) await status.put(statusOfUpload(event, 'pending'));
+    if (!known) await status.put(statusOfUpload(event, 'pending'));
     await record(event);
+    return true;
   };
 }
 
@@ -51,27 +58,28 @@ export function uploadCompletionRecorder({ record, locate, status }: CompletionD
 export function tusCompletion(deps: CompletionDeps) {
   const completed = uploadCompletionRecorder(deps);
   const recording = new Set<string>();
-  const onFinished = async ({ upload, userId, uploadId }: FinishedUpload): Promise<void> => {
+  const recordTus = async ({ upload, userId, uploadId }: FinishedUpload, ifMissing: boolean): Promise<boolean> => {
     recording.add(uploadId);
     try {
-      await completed({
-        source: 'tus',
-        uploadId,
-        userId,
-        size: upload.size ?? upload.offset,
-        // onUploadCreate made filetype mandatory and normalised.
-        declaredType: upload.metadata?.filetype ?? 'application/octet-stream',
-        filename: upload.metadata?.filename ?? undefined,
-      });
+      return await completed(
+        {
+          source: 'tus',
+          uploadId,
+          userId,
+          size: upload.size ?? upload.offset,
+          // onUploadCreate made filetype mandatory and normalised.
+          declaredType: upload.metadata?.filetype ?? 'application/octet-stream',
+          filename: upload.metadata?.filename ?? undefined,
+        },
+        { ifMissing },
+      );
     } finally {
       recording.delete(uploadId);
     }
   };
-  /** Resolves true when it recorded a completion that was missing. */
-  const onCompleteSeen = async (finished: FinishedUpload): Promise<boolean> => {
-    if (recording.has(finished.uploadId) || (await deps.status.get(finished.uploadId))) return false;
-    await onFinished(finished);
-    return true;
+  return {
+    onFinished: async (finished: FinishedUpload): Promise<void> => void (await recordTus(finished, false)),
+    /** Resolves true when it recorded a completion that was missing. */
+    onCompleteSeen: async (finished: FinishedUpload): Promise<boolean> => !recording.has(finished.uploadId) && recordTus(finished, true),
   };
-  return { onFinished, onCompleteSeen };
 }

@@ -8,16 +8,18 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import test from 'ava';
+import { Redis } from 'ioredis';
 import { eventCollector } from '../helpers/amqp.ts';
 import { apiClient, type ErrorBody, postForm, putObject } from '../helpers/presign.ts';
 import { createBucket, listKeys, objectDigest, testS3Client } from '../helpers/s3.ts';
 import { startServer, tokenFor, type TestServer } from '../helpers/server.ts';
-import { amqpVhost, s3Env, serviceEnv, uniqueBucket } from '../helpers/services.ts';
+import { amqpVhost, dropRedisPrefix, s3Env, serviceEnv, uniqueBucket } from '../helpers/services.ts';
 import { randomFile, sha256 } from '../helpers/tus-client.ts';
 
 const s3 = testS3Client();
 const bucket = uniqueBucket('ums-direct');
 const MAX = 2_000_000;
+const redisPrefix = `d${Date.now().toString(36)}:`;
 let server: TestServer;
 let events: Awaited<ReturnType<typeof eventCollector>>;
 
@@ -29,12 +31,13 @@ test.before(async () => {
     ...s3Env(bucket),
     AMQP_URL: amqp,
     REDIS_URL: serviceEnv('REDIS_URL'),
-    REDIS_KEY_PREFIX: `d${Date.now().toString(36)}:`,
+    REDIS_KEY_PREFIX: redisPrefix,
     MAX_UPLOAD_SIZE: String(MAX),
   });
 });
 test.after.always(async () => {
   await Promise.all([server?.stop(), events?.close()]);
+  await dropRedisPrefix(new Redis(serviceEnv('REDIS_URL')), redisPrefix);
 });
 
 const api = async (user: string, claims: { maxSize?: number; allowedTypes?: string[] } = {}) => apiClient(server, await tokenFor(user, claims));
@@ -89,12 +92,33 @@ test('a presigned PUT lands at the user key; confirming verifies it and emits on
   t.is((await objectDigest(s3, bucket, key)).sha256, sha256(data), 'the stored bytes are still the ones confirmed');
 });
 
+test('an upload settled by a confirmation that died before recording its event is recorded by a later confirmation', async (t) => {
+  const alice = await api('alice');
+  const data = randomFile(2000);
+  const { body: put } = await alice.uploadUrl({ type: 'image/png', size: data.length });
+  t.is((await putObject(put.url, data, put.headers)).status, 200);
+  // What such a confirmation leaves behind (a crash cannot be timed between two lines): the outcome, and no event.
+  const redis = new Redis(serviceEnv('REDIS_URL'));
+  t.teardown(() => redis.disconnect());
+  const completedAt = new Date(Date.now() - 60_000).toISOString();
+  await redis.set(`${redisPrefix}direct:${put.id}:outcome`, JSON.stringify({ status: 'completed', size: data.length, type: 'image/png', completedAt }));
+
+  const confirmed = await alice.confirm(put.id);
+  t.is(confirmed.status, 200);
+  t.like(confirmed.body, { id: put.id, status: 'completed', completedAt });
+  const [event] = await events.waitFor((e) => e.uploadId === put.id);
+  t.like(event, { type: 'upload.completed', source: 'presigned', size: data.length });
+  t.is((await alice.confirm(put.id)).status, 200);
+  await new Promise((r) => setTimeout(r, 500));
+  t.is(events.received.filter((r) => r.event.uploadId === put.id).length, 1, 'recorded once, not on every later confirmation');
+});
+
 test('the store refuses a PUT with another type, another size, or to another key', async (t) => {
   const alice = await api('alice');
   const data = randomFile(10_000);
   const { body: issued } = await alice.uploadUrl({ type: 'image/jpeg', size: data.length });
   const refusals = {
-    'another content type': await putObject(issued.url, data, { 'Content-Type': 'image/png' }),
+    'another content type': await putObject(issued.url, data, { ...issued.headers, 'Content-Type': 'image/png' }),
     'a larger body': await putObject(issued.url, randomFile(data.length + 1), issued.headers),
     'a smaller body': await putObject(issued.url, data.subarray(1), issued.headers),
     "another user's prefix": await putObject(issued.url.replace(`/alice/${issued.id}`, `/bob/${issued.id}`), data, issued.headers),

@@ -74,13 +74,13 @@ test('npm run provision sets the CORS rules browsers need and the RGW notificati
   // What a browser does before a presigned PUT from the app's origin.
   const { body: issued } = await apiClient(server, await tokenFor('alice')).uploadUrl({ type: 'image/png', size: 10 });
   const preflight = (origin: string) =>
-    fetch(issued.url, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type' } });
+    fetch(issued.url, { method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type,if-none-match' } });
   const allowed = await preflight(ORIGIN);
   t.is(allowed.status, 200);
   t.is(allowed.headers.get('access-control-allow-origin'), ORIGIN);
   t.regex(allowed.headers.get('access-control-allow-methods') ?? '', /PUT/);
   t.is((await preflight('https://evil.example.com')).headers.get('access-control-allow-origin'), null);
-  const put = await fetch(issued.url, { method: 'PUT', headers: { Origin: ORIGIN, 'Content-Type': 'image/png' }, body: randomFile(10) });
+  const put = await fetch(issued.url, { method: 'PUT', headers: { Origin: ORIGIN, ...issued.headers }, body: randomFile(10) });
   t.is(put.status, 200);
   t.regex(put.headers.get('access-control-expose-headers') ?? '', /ETag/i, 'Uppy reads part ETags');
 

@@ -80,15 +80,18 @@ for (const [name, make] of implementations) {
     t.deepEqual(await a.outcome(id), rejected);
   });
 
-  test(`${name}: parts add up to at most the maximum, a retried part replaces its size, parallel parts cannot overshoot`, async (t) => {
+  test(`${name}: parts add up to at most the maximum, a part signed again counts at its largest size, parallel parts cannot overshoot`, async (t) => {
     const { a, b, close } = await make();
     t.teardown(close);
     const id = newUploadId();
     t.is(await a.addPart(id, 1, 40, 100, 60), 40);
     t.is(await b.addPart(id, 2, 40, 100, 60), 80);
     t.is(await a.addPart(id, 3, 30, 100, 60), undefined, '110 > 100: refused');
-    t.is(await a.addPart(id, 2, 30, 100, 60), 70, 'part 2 signed again, smaller');
-    t.is(await b.addPart(id, 3, 30, 100, 60), 100);
+    t.is(await a.addPart(id, 2, 40, 100, 60), 80, 'part 2 signed again, same size: a retry');
+    // Its 40-byte URL stays valid: signing it smaller must not free room for more parts.
+    t.is(await a.addPart(id, 2, 10, 100, 60), 80, 'part 2 signed again, smaller: still counted at 40');
+    t.is(await a.addPart(id, 3, 30, 100, 60), undefined, 'still 110 > 100: refused');
+    t.is(await b.addPart(id, 3, 20, 100, 60), 100);
 
     const other = newUploadId();
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).addPart(other, i + 1, 10, 100, 60)));
