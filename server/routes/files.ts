@@ -92,9 +92,10 @@ async function ownedStatus(deps: FileRouteDeps, userId: string, id: string): Pro
     if (status.userId !== userId) throw new AppError('NOT_FOUND');
     return status;
   }
-  // Not picked up by the processor yet: it exists if the user's namespace has it.
-  await deps.store.getUpload(originalKey(userId, id)).catch(() => {
-    throw new AppError('NOT_FOUND');
+  // Not picked up by the processor yet: it exists if the user's namespace has it. A store that
+  // cannot answer is not a "not found" (the error handler makes it a 503).
+  await deps.store.getUpload(originalKey(userId, id)).catch((err: unknown) => {
+    throw (err as { status_code?: unknown }).status_code === 404 ? new AppError('NOT_FOUND') : err;
   });
   return undefined;
 }
