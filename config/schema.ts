@@ -94,6 +94,7 @@ const envSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(0).default(10_000),
   HTTP_IDLE_TIMEOUT_MS: int(1000).default(60_000),
   TUS_LOCK_DRAIN_TIMEOUT_MS: int(0).default(3000),
+  DEMO_ENABLED: bool.optional(),
 });
 
 type Env = z.infer<typeof envSchema>;
@@ -121,6 +122,8 @@ export type Config = Readonly<{
     signedUrlExpiresSeconds: number;
   }>;
   shutdownTimeoutMs: number;
+  /** The client demo at /demo and its token endpoint, which signs a token for anyone who asks. */
+  demoEnabled: boolean;
 }>;
 
 export type S3Config = Readonly<{
@@ -227,6 +230,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
     problems.push('STORE_EVENTS_QUEUE: store notifications need STORAGE=s3 and AMQP_URL (the store publishes them to RabbitMQ)');
   }
   if (e.S3_PROCESSED_BUCKET && e.S3_PROCESSED_BUCKET === e.S3_BUCKET) problems.push('S3_PROCESSED_BUCKET: must differ from S3_BUCKET (originals stay private)');
+  if (isProduction && e.DEMO_ENABLED) problems.push('DEMO_ENABLED: not in production (its token endpoint signs a token for anyone who asks)');
   if (problems.length > 0) throw new ConfigError(problems);
 
   return deepFreeze({
@@ -297,6 +301,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
     },
     delivery: { cdnBaseUrl: e.CDN_BASE_URL?.replace(/\/+$/, ''), signedUrlExpiresSeconds: e.SIGNED_URL_EXPIRES_SECONDS },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    // By default only with the public development secret: tokens anyone can forge anyway. A server
+    // given a real secret but left without NODE_ENV=production must not hand out tokens.
+    demoEnabled: e.DEMO_ENABLED ?? (!isProduction && !e.AUTH_JWT_SECRET),
   });
 }
 

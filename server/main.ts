@@ -53,8 +53,8 @@ async function main(): Promise<void> {
     tus: tus.middleware,
     readiness: infra.readiness,
     delivery: { middleware: delivery.middleware, files: { status: delivery.status, links: delivery.links, store: infra.store } },
-    // Loaded only outside production, like the demo itself.
-    demo: config.isProduction ? undefined : (await import('./demo/create-demo.ts')).createDemo(config, log),
+    // Loaded only when enabled, like the demo itself.
+    demo: config.demoEnabled ? (await import('./demo/create-demo.ts')).createDemo(config, log) : undefined,
     directUploads,
   });
 
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     { address: server.address(), storage: infra.storageLocation, locks: config.redis ? 'redis' : 'memory', queue: config.amqp ? 'rabbitmq' : 'in-process' },
     'server listening',
   );
-  if (!config.isProduction) {
+  if (config.demoEnabled) {
     const { port } = server.address() as AddressInfo;
     log.info({ url: `${config.http.publicUrl ?? `http://${config.http.host}:${port}`}/demo` }, 'client demo (development only)');
   }

@@ -41,6 +41,7 @@ test.before(async () => {
     REDIS_URL: serviceEnv('REDIS_URL'),
     REDIS_KEY_PREFIX: redisPrefix,
     IMAGE_AVIF_EFFORT: '0',
+    DEMO_ENABLED: 'true',
   };
   await promisify(execFile)(process.execPath, ['--import=tsx', 'server/cli/provision-s3.ts'], {
     env: { PATH: process.env.PATH, AUTH_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'warn', ...env },

@@ -19,7 +19,7 @@ let server: TestServer;
 let browser: Browser;
 test.before(async () => {
   // No clock tolerance, so a token of a few seconds really expires mid-upload.
-  [server, browser] = await Promise.all([startServer({ ...clamdEnv(), IMAGE_AVIF_EFFORT: '0', AUTH_CLOCK_TOLERANCE_SECONDS: '0' }), launchChromium()]);
+  [server, browser] = await Promise.all([startServer({ ...clamdEnv(), DEMO_ENABLED: 'true', IMAGE_AVIF_EFFORT: '0', AUTH_CLOCK_TOLERANCE_SECONDS: '0' }), launchChromium()]);
 });
 test.after.always(async () => {
   await browser?.close();

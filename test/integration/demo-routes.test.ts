@@ -5,13 +5,16 @@ import { startServer, type TestServer } from '../helpers/server.ts';
 // The demo's HTTP side without a browser (test/e2e drives the page itself).
 let dev: TestServer;
 let prod: TestServer;
+let realSecret: TestServer;
 test.before(async () => {
-  [dev, prod] = await Promise.all([
-    startServer({ CDN_BASE_URL: 'https://cdn.example.com/media-base', AUTH_CLOCK_TOLERANCE_SECONDS: '0' }),
+  [dev, prod, realSecret] = await Promise.all([
+    // The test servers run with a real secret, so the demo must be asked for.
+    startServer({ DEMO_ENABLED: 'true', CDN_BASE_URL: 'https://cdn.example.com/media-base', AUTH_CLOCK_TOLERANCE_SECONDS: '0' }),
     startServer({ NODE_ENV: 'production', SCAN_DISABLED: 'true', HOST: '127.0.0.1' }),
+    startServer({ NODE_ENV: 'development' }),
   ]);
 });
-test.after.always(() => Promise.all([dev?.stop(), prod?.stop()]));
+test.after.always(() => Promise.all([dev?.stop(), prod?.stop(), realSecret?.stop()]));
 
 const issue = async (srv: TestServer, query: string) => fetch(`${srv.url}/demo/token?${query}`, { method: 'POST' });
 const listFiles = (srv: TestServer, token: string) => fetch(`${srv.url}/api/files`, { headers: { Authorization: `Bearer ${token}` } });
@@ -67,12 +70,14 @@ test('development: the token endpoint refuses bad users and lifetimes, and GET g
   t.is((await fetch(`${dev.url}/demo/token`)).status, 404, 'not an asset of the page either');
 });
 
-test('production: no demo, no token endpoint', async (t) => {
-  for (const [method, path] of [['GET', '/demo'], ['GET', '/demo/'], ['GET', '/demo/app.js'], ['POST', '/demo/token']] as const) {
-    const res = await fetch(`${prod.url}${path}`, { method });
-    t.is(res.status, 404, `${method} ${path}`);
-    t.like(await res.json(), { error: { code: 'NOT_FOUND' } });
+test('production, and development with a real AUTH_JWT_SECRET unless DEMO_ENABLED: no demo, no token endpoint', async (t) => {
+  for (const srv of [prod, realSecret]) {
+    for (const [method, path] of [['GET', '/demo'], ['GET', '/demo/'], ['GET', '/demo/app.js'], ['POST', '/demo/token']] as const) {
+      const res = await fetch(`${srv.url}${path}`, { method });
+      t.is(res.status, 404, `${method} ${path}`);
+      t.like(await res.json(), { error: { code: 'NOT_FOUND' } });
+    }
+    t.falsy(srv.logs.find((l) => l.msg === 'client demo (development only)'));
   }
-  t.falsy(prod.logs.find((l) => l.msg === 'client demo (development only)'));
   t.truthy(dev.logs.find((l) => l.msg === 'client demo (development only)' && l.url === `${dev.url}/demo`));
 });

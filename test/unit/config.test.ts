@@ -72,3 +72,12 @@ test('lists are parsed and validated', (t) => {
 test('an empty variable counts as unset', (t) => {
   t.is(loadConfig({ PORT: '' }).http.port, 1080);
 });
+
+test('the demo: on by default only with the public development secret, on request elsewhere, never in production', (t) => {
+  t.true(loadConfig({}).demoEnabled);
+  t.false(loadConfig({ AUTH_JWT_SECRET: SECRET }).demoEnabled, 'a real secret: its token endpoint would sign real tokens');
+  t.true(loadConfig({ AUTH_JWT_SECRET: SECRET, DEMO_ENABLED: 'true' }).demoEnabled);
+  t.false(loadConfig({ DEMO_ENABLED: 'false' }).demoEnabled);
+  t.false(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, CLAMD_HOST: 'clamav' }).demoEnabled);
+  t.throws(() => loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, CLAMD_HOST: 'clamav', DEMO_ENABLED: 'true' }), { message: /DEMO_ENABLED: not in production/ });
+});
