@@ -9,7 +9,6 @@ export const ERROR_CATALOGUE = {
   VALIDATION_FAILED: { status: 400, message: 'The request has invalid parameters.' },
   UNAUTHENTICATED: { status: 401, message: 'A valid bearer token is required.' },
   TOKEN_EXPIRED: { status: 401, message: 'The bearer token has expired.' },
-  FORBIDDEN: { status: 403, message: 'This action is not allowed.' },
   LINK_INVALID: { status: 403, message: 'This download link is invalid or has expired; ask for a new one.' },
   NOT_FOUND: { status: 404, message: 'Not found.' },
   METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed.' },

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { AppError } from '../../config/errors.ts';
 import { isUserId } from '../../config/keys.ts';
 import { signToken } from '../auth/tokens.ts';
+import { parseInput } from '../http/json-body.ts';
 import { sendFile } from '../delivery/send-file.ts';
 import type { RequestState } from '../http/request-context.ts';
 
@@ -44,13 +45,12 @@ export function demoRoutes(deps: DemoDeps): Router<RequestState> {
 
   router.post('/token', async (ctx) => {
     ctx.state.route = '/demo/token';
-    const q = tokenQuery.safeParse(ctx.query);
-    if (!q.success) throw new AppError('VALIDATION_FAILED', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const token = await signToken(deps.jwtSecret, { userId: q.data.user, ttlSeconds: q.data.ttl });
+    const { user, ttl } = parseInput(tokenQuery, ctx.query);
+    const token = await signToken(deps.jwtSecret, { userId: user, ttlSeconds: ttl });
     ctx.set('Cache-Control', 'no-store');
     // The token's own `exp` (whole seconds), so the page never believes it lives longer than it does.
     const expiresAt = new Date(decodeJwt(token).exp! * 1000).toISOString();
-    ctx.body = { token, userId: q.data.user, expiresAt };
+    ctx.body = { token, userId: user, expiresAt };
   });
 
   router.get('/', async (ctx) => {

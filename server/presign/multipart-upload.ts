@@ -4,13 +4,8 @@ import { admit, type DeclaredFile } from './direct-upload.ts';
 import { abortMultipart, completeMultipart, createMultipart, listParts, type MultipartTarget, type SignedPart, signPart, type UploadedPart } from './multipart.ts';
 import { ownedRecord, type PresignContext } from './presign-context.ts';
 import { type Confirmation, settleUpload } from './settle-upload.ts';
+import { MAX_PART, MAX_PARTS, MIB, MIN_PART } from './s3-limits.ts';
 import type { UploadRecord } from './upload-records.ts';
-
-const MIB = 1024 ** 2;
-/** S3's rules: parts of 5 MiB to 5 GiB (the last may be smaller), at most 10,000 of them. */
-const MIN_PART = 5 * MIB;
-const MAX_PART = 5 * 1024 * MIB;
-const MAX_PARTS = 10_000;
 
 export type StartedMultipart = { id: string; uploadId: string; key: string; partSize: number };
 

@@ -5,6 +5,7 @@ import type { DataStore } from '@tus/utils';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../config/errors.ts';
+import { parseInput } from '../http/json-body.ts';
 import { isUploadId, originalKey } from '../../config/keys.ts';
 import { type FileStatus, isFinal, type StatusStore } from '../../processor/status/status-store.ts';
 import type { AuthState } from '../auth/middleware.ts';
@@ -32,9 +33,7 @@ export function fileRoutes(deps: FileRouteDeps): Router<State> {
 
   router.get('/', async (ctx) => {
     ctx.state.route = '/api/files';
-    const q = listQuery.safeParse(ctx.query);
-    if (!q.success) throw new AppError('VALIDATION_FAILED', q.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-    const page = await deps.status.listByUser(ctx.state.principal.userId, q.data);
+    const page = await deps.status.listByUser(ctx.state.principal.userId, parseInput(listQuery, ctx.query));
     ctx.body = { items: await Promise.all(page.items.map((s) => fileView(s.uploadId, s, deps.links))), next: page.next ?? null };
   });
 

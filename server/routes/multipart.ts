@@ -4,15 +4,16 @@ import { z } from 'zod';
 import { parseInput, requestBody } from '../http/json-body.ts';
 import { labelRoute } from '../http/route-label.ts';
 import type { DirectUploads } from '../presign/direct-uploads.ts';
+import { MAX_PARTS } from '../presign/s3-limits.ts';
 import { declaredFileSchema, type DirectUploadState, requireDirectUploads, uploadIdParam } from './direct-upload-input.ts';
 
-const partNumber = z.coerce.number().int().min(1).max(10_000);
+const partNumber = z.coerce.number().int().min(1).max(MAX_PARTS);
 const partQuery = z.object({ size: z.coerce.number().int().min(1) });
 const completeSchema = z.object({
   parts: z
     .array(z.object({ PartNumber: partNumber, ETag: z.string().min(1).max(200) }))
     .min(1)
-    .max(10_000)
+    .max(MAX_PARTS)
     .refine((parts) => new Set(parts.map((p) => p.PartNumber)).size === parts.length, 'part numbers must be unique'),
 });
 
