@@ -5,11 +5,11 @@ import type { DataStore } from '@tus/utils';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import { AppError } from '../../config/errors.ts';
-import { parseInput } from '../http/json-body.ts';
 import { isUploadId, originalKey } from '../../config/keys.ts';
 import { type FileStatus, isFinal, type StatusStore } from '../../processor/status/status-store.ts';
 import type { AuthState } from '../auth/middleware.ts';
 import { fileView } from '../delivery/file-view.ts';
+import { parseInput } from '../http/json-body.ts';
 import type { DeliveryLinks } from '../delivery/links.ts';
 import type { RequestState } from '../http/request-context.ts';
 
