@@ -81,3 +81,16 @@ test('the demo: on by default only with the public development secret, on reques
   t.false(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, CLAMD_HOST: 'clamav' }).demoEnabled);
   t.throws(() => loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: SECRET, CLAMD_HOST: 'clamav', DEMO_ENABLED: 'true' }), { message: /DEMO_ENABLED: not in production/ });
 });
+
+test('direct uploads: URL lifetime, public endpoint, store notifications need S3 and RabbitMQ', (t) => {
+  const s3 = { STORAGE: 's3', S3_BUCKET: 'originals', S3_PROCESSED_BUCKET: 'processed' };
+  const c = loadConfig({ ...s3, S3_PUBLIC_ENDPOINT: 'https://s3.example.com', AMQP_URL: 'amqp://u:p@mq:5672', STORE_EVENTS_QUEUE: 'media.store.server' });
+  t.like(c.s3, { presignExpiresSeconds: 300, publicEndpoint: 'https://s3.example.com', storeEventsPushEndpoint: undefined });
+  t.deepEqual(c.storeEvents, { queue: 'media.store.server' });
+  t.throws(() => loadConfig({ ...s3, STORE_EVENTS_QUEUE: 'q' }), { message: /STORE_EVENTS_QUEUE: store notifications need STORAGE=s3 and AMQP_URL/ });
+  t.throws(() => loadConfig({ AMQP_URL: 'amqp://mq', STORE_EVENTS_QUEUE: 'q' }), { message: /STORE_EVENTS_QUEUE/ });
+  t.throws(() => loadConfig({ ...s3, PRESIGN_EXPIRES_SECONDS: String(7 * 24 * 3600 + 1) }), { message: /PRESIGN_EXPIRES_SECONDS/ });
+  t.throws(() => loadConfig({ ...s3, S3_PUBLIC_ENDPOINT: 'ftp://s3' }), { message: /S3_PUBLIC_ENDPOINT/ });
+  const logged = JSON.stringify(redactedConfig(loadConfig({ ...s3, STORE_EVENTS_PUSH_ENDPOINT: 'amqp://rgw:secret-pass@mq:5672/v' })));
+  t.false(logged.includes('secret-pass'));
+});
