@@ -141,7 +141,7 @@ export type S3Config = Readonly<{
   incompleteUploadDays: number;
   /** Lifetime of presigned upload, POST-policy and part URLs. */
   presignExpiresSeconds: number;
-  /** The endpoint browsers reach, when it differs from `endpoint` (the server's own way in): presigned URLs name it. */
+  /** The endpoint browsers reach (S3_PUBLIC_ENDPOINT, else `endpoint`; undefined: AWS): presigned URLs name it. */
   publicEndpoint: string | undefined;
   /** Where the store pushes ObjectCreated notifications (RGW topics; `npm run provision`), as the store reaches the broker. */
   storeEventsPushEndpoint: string | undefined;
@@ -267,7 +267,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv): Config {
           createBuckets: e.S3_CREATE_BUCKETS ?? !isProduction,
           incompleteUploadDays: e.S3_INCOMPLETE_UPLOAD_DAYS,
           presignExpiresSeconds: e.PRESIGN_EXPIRES_SECONDS,
-          publicEndpoint: e.S3_PUBLIC_ENDPOINT,
+          publicEndpoint: e.S3_PUBLIC_ENDPOINT ?? e.S3_ENDPOINT,
           storeEventsPushEndpoint: e.STORE_EVENTS_PUSH_ENDPOINT,
         }
       : undefined,

@@ -59,7 +59,7 @@ export async function openInfrastructure(config: Config, log: Logger, metrics: M
     s3 = client;
     // Presigned URLs never carry SDK checksums: with WHEN_SUPPORTED the SDK signs the CRC32 of an
     // empty body into every URL, and the store refuses the real one (aws/aws-sdk-js-v3#6994).
-    const signerConfig = { ...config.s3, endpoint: config.s3.publicEndpoint ?? config.s3.endpoint, checksumMode: 'WHEN_REQUIRED' as const };
+    const signerConfig = { ...config.s3, endpoint: config.s3.publicEndpoint, checksumMode: 'WHEN_REQUIRED' as const };
     s3Signer = createS3Client(signerConfig);
     const bucket = config.s3.bucket;
     const state = await ensureBucket(client, bucket, config.s3.createBuckets);

@@ -24,8 +24,8 @@ export function createDemo(config: Config, log: Logger): Router<RequestState> {
       })
       .finally(() => (pending = undefined)));
 
-  // Browsers reach S3 where presigned URLs point: S3_PUBLIC_ENDPOINT, else S3_ENDPOINT, else AWS.
-  const s3Endpoint = config.s3?.publicEndpoint ?? config.s3?.endpoint;
+  // Browsers reach S3 where presigned URLs point.
+  const s3Endpoint = config.s3?.publicEndpoint;
   const s3Origin = config.storage.kind === 's3' ? (s3Endpoint ? new URL(s3Endpoint).origin : 'https://*.amazonaws.com') : undefined;
   const cdnOrigin = config.delivery.cdnBaseUrl ? new URL(config.delivery.cdnBaseUrl).origin : undefined;
   return demoRoutes({
