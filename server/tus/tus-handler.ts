@@ -16,6 +16,8 @@ import { requestBody } from './request-body.ts';
 export const TUS_PATH = '/files';
 
 export type FinishedUpload = Readonly<{ upload: Upload; userId: string; uploadId: string; requestId: string }>;
+/** A complete upload a HEAD found; `load` reads it from the store, only if needed. */
+export type SeenComplete = Readonly<{ userId: string; uploadId: string; requestId: string; load: () => Promise<Upload> }>;
 
 export type TusDeps = {
   store: DataStore;
@@ -27,7 +29,7 @@ export type TusDeps = {
   /** Awaited before the final PATCH is answered: what must not be lost goes here. */
   onFinished: (finished: FinishedUpload) => Promise<void>;
   /** Awaited before a HEAD that finds the upload complete is answered: a failed `onFinished` is made good here (true when it was). */
-  onCompleteSeen: (finished: FinishedUpload) => Promise<boolean>;
+  onCompleteSeen: (seen: SeenComplete) => Promise<boolean>;
 };
 
 type Ctx = RequestState & AuthState;
@@ -113,10 +115,10 @@ export function createTusHandler(deps: TusDeps) {
   const completeSeen = async (state: Ctx, requestPath: string): Promise<void> => {
     const uploadId = requestPath.slice(requestPath.lastIndexOf('/') + 1);
     const { userId } = state.principal;
-    const upload = await deps.store.getUpload(originalKey(userId, uploadId));
-    if (await deps.onCompleteSeen({ upload, userId, uploadId, requestId: state.requestId })) {
+    const load = () => deps.store.getUpload(originalKey(userId, uploadId));
+    if (await deps.onCompleteSeen({ userId, uploadId, requestId: state.requestId, load })) {
       deps.metrics.uploadsFinished.inc();
-      state.log.warn({ uploadId, userId, size: upload.size }, 'upload finished: its completion, lost by the final PATCH, recorded on HEAD');
+      state.log.warn({ uploadId, userId }, 'upload finished: its completion, lost by the final PATCH, recorded on HEAD');
     }
   };
 

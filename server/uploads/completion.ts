@@ -2,7 +2,7 @@ import { type StorageLocation, type UploadCompleted, uploadCompleted } from '../
 import { originalKey } from '../../config/keys.ts';
 import { type StatusStore, statusOfUpload } from '../../processor/status/status-store.ts';
 import type { RecordEvent } from '../events/record-event.ts';
-import type { FinishedUpload } from '../tus/tus-handler.ts';
+import type { FinishedUpload, SeenComplete } from '../tus/tus-handler.ts';
 
 /** A finished upload, whichever way its bytes came (tus, or straight to S3). */
 export type CompletedUpload = Readonly<{
@@ -79,7 +79,13 @@ export function tusCompletion(deps: CompletionDeps) {
   };
   return {
     onFinished: async (finished: FinishedUpload): Promise<void> => void (await recordTus(finished, false)),
-    /** Resolves true when it recorded a completion that was missing. */
-    onCompleteSeen: async (finished: FinishedUpload): Promise<boolean> => !recording.has(finished.uploadId) && recordTus(finished, true),
+    /**
+     * Resolves true when it recorded a completion that was missing. The status is looked up first:
+     * almost always there, and then the upload is never read again.
+     */
+    onCompleteSeen: async ({ load, ...seen }: SeenComplete): Promise<boolean> => {
+      if (recording.has(seen.uploadId) || (await deps.status.get(seen.uploadId))) return false;
+      return recordTus({ ...seen, upload: await load() }, true);
+    },
   };
 }
